@@ -1,0 +1,157 @@
+/*
+ * hat.h - hat_t, the hat list, HATSTAT counters and the hat_i86.c entry
+ * points the scenarios drive (digest §2, §3).
+ */
+#ifndef VT_CORE_HAT_H
+#define VT_CORE_HAT_H
+
+#include "sys.h"
+#include "hat_pte.h"
+#include "page.h"
+#include "htable.h"
+
+struct hat;
+
+/* The simulated address space: its lock is the kernel's AS lock. */
+struct as {
+	krwlock_t	a_lock;		/* callers of hat_memload etc. hold it */
+	struct hat	*a_hat;		/* a_lock (writer to change) */
+	uint32_t	a_id;		/* immutable */
+};
+extern struct as kas;
+
+typedef uint64_t cpuset_t;		/* simulated CPUs (mmu walkers), bit per cpu */
+
+typedef struct hat {
+	kmutex_t	hat_mutex;	/* protects hat_ht_cached only (leaf) */
+	struct as	*hat_as;	/* immutable */
+	uint_t		hat_stats;
+	pgcnt_t		hat_pages_mapped[MAX_PAGE_LEVEL + 1];	/* atomics */
+	pgcnt_t		hat_ism_pgcnt;	/* hat_share/hat_unshare (AS lock) */
+	cpuset_t	hat_cpus;	/* simulated CPUs running this hat; atomics */
+	uint16_t	hat_flags;	/* hat_list_lock for VICTIM/FREEING; racy reads (VT_RACY) */
+	htable_t	*hat_htable;	/* top-level table; set at hat_alloc */
+	struct hat	*hat_next;	/* hat_list_lock */
+	struct hat	*hat_prev;	/* hat_list_lock */
+	uint_t		hat_num_hash;	/* power of two; immutable */
+	htable_t	**hat_ht_hash;	/* bucket heads; htable_mutex[bucket] */
+	htable_t	*hat_ht_cached;	/* hat_mutex; racy emptiness test (VT_RACY) */
+	uint32_t	hat_id;		/* PORT: identity used in HTABLE_HASH; immutable */
+} hat_t;
+
+#define HAT_FREEING	0x0001
+#define HAT_VLP		0x0002
+#define HAT_VICTIM	0x0004
+#define HAT_SHARED	0x0008
+
+#define TOP_LEVEL(h)	((level_t)mmu.max_level)	/* PORT: no VLP hats */
+#define PGCNT_INC(hat, l)	atomic_add_64(&(hat)->hat_pages_mapped[l], 1)
+#define PGCNT_DEC(hat, l)	atomic_add_64(&(hat)->hat_pages_mapped[l], -1)
+#define DEMAP_ALL_ADDR	(~(uintptr_t)0)
+
+extern kmutex_t		hat_list_lock;
+extern kcondvar_t	hat_list_cv;
+
+/* Reserve rules (digest §2.5). */
+extern uint_t use_boot_reserve;
+extern uint_t can_steal_post_boot;
+#define USE_HAT_RESERVES() \
+	(VT_RACY_LOAD(use_boot_reserve) || curthread->t_hatdepth > 1 || \
+	panicstr != NULL)
+
+/* hat_enter/hat_exit: take/drop hat_mutex (functions, not macros). */
+void hat_enter(hat_t *hat);
+void hat_exit(hat_t *hat);
+
+/*
+ * HATSTAT counters, kernel names, one set per kthread (indexed by t_id) so
+ * counting never contends; summed for reports.
+ */
+struct hatstats {
+	ulong_t	hs_reap_attempts;
+	ulong_t	hs_reaped;
+	ulong_t	hs_steals;
+	ulong_t	hs_ptable_allocs;
+	ulong_t	hs_ptable_frees;
+	ulong_t	hs_htable_rgets;
+	ulong_t	hs_htable_rputs;
+	ulong_t	hs_htable_shared;
+	ulong_t	hs_htable_unshared;
+	ulong_t	hs_hm_alloc;
+	ulong_t	hs_hm_free;
+	ulong_t	hs_hm_put_reserve;
+	ulong_t	hs_hm_get_reserve;
+	ulong_t	hs_hm_steals;
+	ulong_t	hs_hm_steal_exam;
+	ulong_t	hs_tlb_inval_delayed;
+	/* PORT: counters the harness adds (not in the kernel's struct). */
+	ulong_t	vt_tlb_inval;		/* hat_tlb_inval calls */
+	ulong_t	vt_tlb_xcall_waits;	/* waits for a simulated CPU's walk */
+};
+#define VT_HATSTAT_FIELDS 18
+extern struct hatstats *vt_hatstats;	/* [vt_hatstats_n] */
+extern uint32_t vt_hatstats_n;
+void vt_hatstats_init(uint32_t nthreads);
+void vt_hatstats_sum(struct hatstats *out);
+/* Names and offsets of the fields, for reports: {"hs_reaped", off}, ... */
+struct vt_hatstat_field { const char *name; size_t off; };
+extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
+#define HATSTAT_INC(x)	((void)vt_hatstats[curthread->t_id].x++)
+
+/* Load/unload flags and attributes (digest §3.11). */
+#define HAT_LOAD		0x00
+#define HAT_LOAD_LOCK		0x01
+#define HAT_LOAD_NOCONSIST	0x20
+#define HAT_LOAD_SHARE		0x40
+#define HAT_LOAD_REMAP		0x80
+#define HAT_UNLOAD		0x00
+#define HAT_UNLOAD_NOSYNC	0x02
+#define HAT_UNLOAD_UNLOCK	0x04
+#define HAT_UNLOAD_UNMAP	0x10
+#define PROT_READ		0x01
+#define PROT_WRITE		0x02
+#define PROT_EXEC		0x04
+#define PROT_USER		0x08
+#define HAT_NOSYNC		0x20
+#define HAT_STRICTORDER		0x0000
+#define HAT_UNORDERED_OK	0x0100
+#define HAT_STORECACHING_OK	0x0400
+#define HAT_ORDER_MASK		0x0700
+#define HAT_FORCE_PGUNLOAD	0x01
+
+/* Boot: mmu_init, kernel hat, hment/htable init, then can_steal etc. */
+struct vt_hat_params {
+	uint32_t mlist_locks, hash_locks, htable_locks, hment_hash_size;
+	int	hment_rev;		/* HMENT_REV_2007_AVL / HMENT_REV_2006_CHAIN */
+	uint_t	hment_reserve_amount, htable_reserve_amount, htable_steal_passes;
+	ulong_t	force_steal;
+};
+void hat_init(const struct vt_hat_params *p);
+void hat_fini(void);
+
+hat_t *hat_alloc(struct as *as);
+void hat_free_start(hat_t *hat);
+void hat_free_end(hat_t *hat);
+void hat_memload(hat_t *hat, caddr_t addr, page_t *pp, uint_t attr, uint_t flags);
+/* Level-1 (2 MiB) mapping of the large page led by pp (p_szc >= 1). */
+void vt_hat_memload_large(hat_t *hat, caddr_t addr, page_t *pp, uint_t attr,
+    uint_t flags);
+void hat_unload(hat_t *hat, caddr_t addr, size_t len, uint_t flags);
+int hat_pageunload(page_t *pp, uint_t forceflag);
+int hat_share(hat_t *hat, caddr_t addr, hat_t *ism_hat, caddr_t src_addr,
+    size_t len, uint_t szc);
+void hat_unshare(hat_t *hat, caddr_t addr, size_t len, uint_t szc);
+uint_t hat_page_getshare(page_t *pp);
+void hat_tlb_inval(hat_t *hat, uintptr_t va);
+
+/* Internal paths shared with hment.c / htable.c (digest §3.3, §3.4). */
+struct hment;
+struct hment *hati_page_unmap(page_t *pp, htable_t *ht, uint_t entry);
+void hat_pte_unmap(htable_t *ht, uint_t entry, uint_t flags, x86pte_t old_pte,
+    void *pte_ptr, boolean_t tlb);
+
+/* Walk the user hat list (audit; world stopped). */
+hat_t *vt_hat_first(void);
+hat_t *vt_hat_next(hat_t *hat);
+
+#endif /* VT_CORE_HAT_H */

@@ -1,0 +1,102 @@
+/*
+ * page.h - the simulated physical machine: page_t frames, page-table frame
+ * memory, frame owner tags, freemem/throttlefree, page locks.
+ *
+ * Frames are numbered 0..npages-1 (pfn == index into `pages`).  Every frame
+ * has 4 KiB of real memory at vt_frame_va(pfn) (mmap'd, zero-filled lazily),
+ * so page tables are real 512-entry PTE arrays drawn from the same pool as
+ * data pages.  Each frame carries an owner tag, so a stale PTP pointing at a
+ * freed frame or at a data page is detectable.
+ */
+#ifndef VT_CORE_PAGE_H
+#define VT_CORE_PAGE_H
+
+#include "sys.h"
+#include "hat_pte.h"
+
+struct vnode;
+
+typedef struct page {
+	u_offset_t	p_offset;	/* identity in p_vnode; setup only */
+	struct vnode	*p_vnode;	/* setup only (vpm, later) */
+	int32_t		p_selock;	/* page lock: >0 readers, -1 writer; atomics */
+	uint_t		p_vpmref;	/* vpm cache slot (later issue); p_ilock */
+	uchar_t		p_szc;		/* page size code; immutable during a run */
+	uchar_t		p_state;	/* P_FREE...; frame allocator lock */
+	uchar_t		p_nrm;		/* P_REF/P_MOD/P_RO; atomic or (hat_page_setattr) */
+	uchar_t		p_embed;	/* mlist lock; racy read in hment_steal (VT_RACY) */
+	void		*p_mapping;	/* mlist lock; racy read in hment_steal (VT_RACY) */
+	pfn_t		p_pagenum;	/* immutable */
+	uint_t		p_share;	/* hment count; mlist lock */
+	uint_t		p_mlentry;	/* embedded mapping's PTE index; mlist lock */
+} page_t;
+
+#define P_FREE		0x80
+#define P_MOD		0x01
+#define P_REF		0x02
+#define P_RO		0x04
+#define PP_ISFREE(pp)	((pp)->p_state & P_FREE)
+
+/* Frame owner tags (vt_frame_tag[pfn]); relaxed atomics. */
+enum vt_frame_tag {
+	VT_FRAME_FREE = 0,
+	VT_FRAME_DATA = 1,		/* a data page handed to a scenario */
+	VT_FRAME_PT = 2,		/* + level: page table of level 0..3 */
+	VT_FRAME_NTAGS = VT_FRAME_PT + 4
+};
+
+extern page_t	*pages;			/* pages[pfn] */
+extern pgcnt_t	vt_npages;		/* number of frames */
+extern uint8_t	*vt_frame_tag;		/* per frame; relaxed atomics */
+extern uint64_t	freemem;		/* free frames; atomics / VT_RACY */
+extern uint64_t	throttlefree;		/* ptable_alloc fails at or below it; immutable */
+extern uint64_t	physmem;		/* == vt_npages */
+
+/* Create the machine: npages frames, all free.  throttle: throttlefree. */
+void vt_machine_init(pgcnt_t npages, uint64_t throttle);
+void vt_machine_fini(void);
+
+/* Memory of frame pfn (512 PTEs or 4 KiB of data). */
+void *vt_frame_va(pfn_t pfn);
+
+/*
+ * Frame allocator (the free list; its own mutex "page_freelist").
+ * vt_frame_alloc: NULL if no free frame.  The caller sets the tag.
+ * vt_frame_alloc_run: n contiguous frames aligned to n (setup time only,
+ * for large pages); NULL if impossible.
+ */
+page_t *vt_frame_alloc(enum vt_frame_tag tag);
+page_t *vt_frame_alloc_run(pgcnt_t n, enum vt_frame_tag tag);
+void vt_frame_free(page_t *pp);
+static inline enum vt_frame_tag
+vt_frame_tag_get(pfn_t pfn)
+{
+	return ((enum vt_frame_tag)VT_RACY_LOAD(vt_frame_tag[pfn]));
+}
+
+page_t *page_numtopp_nolock(pfn_t pfn);	/* NULL if out of range */
+static inline pfn_t page_pptonum(page_t *pp) { return (pp->p_pagenum); }
+page_t *page_first(void);
+page_t *page_next(page_t *pp);		/* wraps to the first page */
+uint_t page_get_pagecnt(uint_t szc);
+/* Size code helpers (amd64 numbers). */
+#define PAGE_BSZS_SHIFT(szc)	(LEVEL_SHIFT(szc) - MMU_PAGESHIFT)
+#define SZCPAGES(szc)		((pgcnt_t)1 << PAGE_BSZS_SHIFT(szc))
+#define PP_GROUPLEADER(pp, szc) \
+	(&(pp)[-(int64_t)((pp)->p_pagenum & (SZCPAGES(szc) - 1))])
+
+/* Page locks (SE_SHARED / SE_EXCL), blocking through schedule points. */
+typedef enum { SE_SHARED = 0, SE_EXCL = 1 } se_t;
+int page_trylock(page_t *pp, se_t se);
+void page_lock(page_t *pp, se_t se);
+void page_unlock(page_t *pp);
+#define PAGE_LOCKED(pp)	(VT_PEEK((pp)->p_selock) != 0)
+#define PAGE_SHARED(pp)	(VT_PEEK((pp)->p_selock) > 0)
+#define PAGE_EXCL(pp)	(VT_PEEK((pp)->p_selock) < 0)
+
+/* p_nrm updates (atomic or, like the kernel's). */
+void hat_page_setattr(page_t *pp, uint_t flag);
+void hat_page_clrattr(page_t *pp, uint_t flag);
+uint_t hat_page_getattr(page_t *pp, uint_t flag);
+
+#endif /* VT_CORE_PAGE_H */

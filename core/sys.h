@@ -1,0 +1,110 @@
+/*
+ * sys.h - the small slice of the illumos kernel environment the port needs:
+ * basic types, panic/ASSERT/VERIFY, kmem caches with fault injection.
+ */
+#ifndef VT_CORE_SYS_H
+#define VT_CORE_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../locks/atomic.h"
+#include "../locks/kmutex.h"
+#include "../locks/kthread.h"
+
+typedef unsigned int	uint_t;
+typedef unsigned long	ulong_t;
+typedef unsigned char	uchar_t;
+typedef unsigned short	ushort_t;
+typedef uint64_t	u_offset_t;
+typedef uint64_t	pfn_t;
+typedef uint64_t	pgcnt_t;
+typedef uint64_t	paddr_t;
+typedef char		*caddr_t;
+typedef int8_t		level_t;
+typedef int		boolean_t;
+
+#define B_FALSE		0
+#define B_TRUE		1
+#define PFN_INVALID	((pfn_t)-1)
+
+#ifndef MIN
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+#endif
+
+/*
+ * panic() never returns.  The stress engine installs vt_panic_hook to print
+ * the replay line, the failing check and the flight recorders, then exit 1.
+ * panicstr is non-NULL once any thread has panicked.
+ */
+extern const char *volatile panicstr;
+typedef void (*vt_panic_hook_t)(const char *check, const char *msg);
+extern vt_panic_hook_t vt_panic_hook;
+
+void panic(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+void vt_assfail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
+/* Fail with a named check class ("audit", "assert", "watchdog", ...). */
+void vt_fail(const char *check, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+/* Asserts are always compiled in (DESIGN §5). */
+#define ASSERT(x)	((x) ? (void)0 : vt_assfail(#x, __FILE__, __LINE__))
+#define VERIFY(x)	ASSERT(x)
+#define ASSERT3U(a, op, b) ASSERT((uint64_t)(a) op (uint64_t)(b))
+
+/*
+ * kmem caches.  KM_SLEEP never fails.  KM_NOSLEEP may fail on demand: with a
+ * per-allocation probability (ppm, drawn from the calling kthread's PRNG, so
+ * it is reproducible from the seed) and/or when the cache's outstanding
+ * objects reach a budget.  A reclaim callback (htable_reap) is run by
+ * kmem_cache_reap(); kmem_reap() only records a request (the kernel's is
+ * asynchronous), which the reaper role honours.
+ */
+#define KM_SLEEP	0
+#define KM_NOSLEEP	1
+#define KMC_NOHASH	0x200
+#define KMC_NODEBUG	0x20000
+
+typedef struct kmem_cache {
+	const char	*cache_name;
+	size_t		cache_size;
+	void		(*cache_reclaim)(void *);
+	void		*cache_private;
+	/* Counters: atomics. */
+	uint64_t	cache_outstanding;	/* allocated, not yet freed */
+	uint64_t	cache_allocs;
+	uint64_t	cache_frees;
+	uint64_t	cache_fails;		/* injected NOSLEEP failures */
+	/* Fault policy: set before the run. */
+	uint32_t	cache_fail_ppm;		/* 0..1000000 */
+	uint64_t	cache_budget;		/* 0 = unlimited */
+	struct kmem_cache *cache_next;		/* registry */
+} kmem_cache_t;
+
+kmem_cache_t *kmem_cache_create(const char *name, size_t size, size_t align,
+    int (*ctor)(void *, void *, int), void (*dtor)(void *, void *),
+    void (*reclaim)(void *), void *priv, void *vmp, int cflags);
+void kmem_cache_destroy(kmem_cache_t *cp);
+void *kmem_cache_alloc(kmem_cache_t *cp, int kmflag);
+void kmem_cache_free(kmem_cache_t *cp, void *buf);
+/* Run cp's reclaim callback now (the reaper role calls this). */
+void kmem_cache_reap(kmem_cache_t *cp);
+/* Ask for a reap; the reaper role notices (vt_kmem_reap_pending). */
+void kmem_reap(void);
+bool vt_kmem_reap_pending(void);	/* clears the request */
+void vt_kmem_set_fault(kmem_cache_t *cp, uint32_t fail_ppm, uint64_t budget);
+kmem_cache_t *vt_kmem_cache_first(void);	/* registry walk (reports) */
+
+void *kmem_zalloc(size_t size, int kmflag);
+void *kmem_alloc(size_t size, int kmflag);
+void kmem_free(void *p, size_t size);
+
+/* Per-thread PRNG draws (xoshiro128+ style over kthread_t.t_rng). */
+uint64_t vt_thread_rand(kthread_t *t);
+
+#endif /* VT_CORE_SYS_H */
