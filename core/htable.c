@@ -1,0 +1,1679 @@
+/*
+ * htable.c - page-table bookkeeping for the simulated x86 HAT: htable_t
+ * allocation (kmem, reserve, per-hat cache, stealing), the per-hat hash of
+ * tables, linking and unlinking of page-table pointers (PTPs), walks, and
+ * the x86pte_* primitives that read and change PTEs.
+ *
+ * Userspace port of illumos usr/src/uts/i86pc/vm/htable.c (2015 revision,
+ * CDDL).  The structure follows the original function by function; every
+ * deliberate difference is marked PORT.  Left out as a whole:
+ *   PORT: Xen (__xpv) paths, the i386 / 32-bit PAE paths and VLP (32-bit
+ *         process) hats - the simulated machine is bare-metal amd64 only.
+ *   PORT: htable_attach() - it adopts page tables built by the boot loader;
+ *         the simulated machine boots with empty tables, so nothing calls it.
+ *   PORT: x86pte_cpu_init/fini, x86pte_mapin/mapout and the per-CPU
+ *         page-table window with its hci_mutex - every simulated frame is
+ *         directly addressable through vt_frame_va(), which is the kernel's
+ *         kpm path.
+ *   PORT: hat_dump() - there is no crash dump to add page tables to.
+ *
+ * Locking (see doc/LOCKING.md and kernel-digest §3.2):
+ *   htable_mutex[]   one bucket of a hat's hash: the chain links, ht_busy
+ *                    changes, the free decision, link_ptp/unlink_ptp of a
+ *                    table hashed there.  One bucket mutex at a time; no
+ *                    mlist lock is taken and no memory allocated under it.
+ *   hat_mutex        (hat_enter) the hat_ht_cached list only; a leaf.
+ *   hat_list_lock    the hat list and HAT_VICTIM; dropped before hat_enter.
+ *   htable_reserve_mutex  the reserve pool; a leaf.
+ * PTE memory is shared with the simulated MMU, which follows PTPs and sets
+ * REF/MOD without locks, so every PTE access below is an __atomic access.
+ */
+#include "htable.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "hat.h"
+#include "hment.h"
+#include "page.h"
+
+/*
+ * PORT: the simulation has no kernel part in user address spaces; a user
+ * address space ends where the amd64 VA hole begins, so that is what the
+ * checks against kernelbase use.
+ */
+#define	kernelbase	(mmu.hole_start)
+
+kmem_cache_t *htable_cache;
+
+/*
+ * Default number of htables kept in reserve.  htable_initial_reserve() adds
+ * the constant (as the kernel does); htable_adjust_reserve() trims towards
+ * the tunable, which may be set low (even 0) to push allocations into
+ * htable_steal().
+ */
+#define	HTABLE_RESERVE_AMOUNT	(200)
+uint_t htable_reserve_amount = HTABLE_RESERVE_AMOUNT;
+kmutex_t htable_reserve_mutex;		/* protects the two below */
+uint_t htable_reserve_cnt;		/* stores atomic: read without the lock */
+htable_t *htable_reserve_pool;		/* linked through ht_next */
+
+/*
+ * Test aid: with force_steal > 1, about one page-table allocation in
+ * force_steal fails so that htable_steal() runs.
+ * PORT: always compiled (the kernel has it under DEBUG only); ptable_cnt is
+ * shared by all workers, so it is updated atomically.
+ */
+ulong_t force_steal = 0;
+static uint32_t ptable_cnt = 0;		/* atomics */
+
+/* Steal passes over the hat list; clamped to 1..ptes_per_table when used. */
+uint_t htable_steal_passes = 8;
+
+/* NUM_HTABLE_MUTEX bucket mutexes; sized at htable_init (--htable-locks). */
+struct vt_lock_class *htable_mutex;
+
+/*
+ * While non-zero, htable_free() hands tables straight back (reserve or
+ * kmem) instead of caching them on their hat: set by stealing and reaping.
+ */
+uint32_t htable_dont_cache = 0;		/* atomics; racy reads */
+
+/*
+ * Number of page-table frames in use, used to size a reap.
+ * PORT: exported (not static) so the audit can compare it with the frames
+ * tagged as page tables.
+ */
+uint32_t active_ptables = 0;		/* atomics; racy reads */
+
+/*
+ * PORT: source of ht_id, the identity used instead of an htable's address
+ * wherever an order or a message must not depend on the heap.
+ */
+static uint64_t htable_next_id = 0;	/* atomics */
+
+static void link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr);
+static void unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr);
+static void htable_free(htable_t *ht);
+static x86pte_t *x86pte_access_pagetable(htable_t *ht, uint_t index);
+static void x86pte_release_pagetable(htable_t *ht);
+static x86pte_t x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old,
+    x86pte_t new);
+static void x86pte_zero(htable_t *dest, uint_t entry, uint_t count);
+
+/*
+ * Port of the HTABLE_ENTER()/HTABLE_EXIT() macros: take / drop the mutex
+ * guarding hash bucket h (bucket numbers fold onto the mutex table in
+ * vt_htable_mutex, the kernel's HTABLE_MUTEX_HASH).
+ * PORT: functions, because no macro in this project takes a lock.
+ */
+static void
+htable_enter(uint_t h)
+{
+	mutex_enter(vt_htable_mutex(h));
+}
+
+static void
+htable_exit(uint_t h)
+{
+	mutex_exit(vt_htable_mutex(h));
+}
+
+/*
+ * ht_busy: changed only under the bucket mutex, but read without it by
+ * htable_steal_active and hment_steal, so every access is a relaxed atomic.
+ */
+static inline int16_t
+busy_of(const htable_t *ht)
+{
+	return (VT_RACY_LOAD(ht->ht_busy));
+}
+
+/* Bucket mutex of ht held on entry (asserted by the callers). */
+static inline void
+busy_add(htable_t *ht, int d)
+{
+	VT_RACY_STORE(ht->ht_busy, (int16_t)(busy_of(ht) + d));
+}
+
+static inline int16_t
+valid_of(const htable_t *ht)
+{
+	return (VT_RACY_LOAD(ht->ht_valid_cnt));
+}
+
+static inline uint32_t
+lockcnt_of(const htable_t *ht)
+{
+	return (VT_RACY_LOAD(ht->ht_lock_cnt));
+}
+
+static inline uint16_t
+hatflags_of(const hat_t *hat)
+{
+	return (VT_RACY_LOAD(hat->hat_flags));
+}
+
+/*
+ * Hash chain maintenance.  Bucket mutex of bucket h held on entry (or the
+ * hat is HAT_FREEING and nobody else can see it).
+ */
+static void
+hash_insert(hat_t *hat, uint_t h, htable_t *ht)
+{
+	htable_t *head = hat->hat_ht_hash[h];
+
+	ASSERT(ht->ht_prev == NULL);
+	ht->ht_next = head;
+	if (head != NULL)
+		head->ht_prev = ht;
+	hat->hat_ht_hash[h] = ht;
+}
+
+static void
+hash_remove(hat_t *hat, uint_t h, htable_t *ht)
+{
+	htable_t *nx = ht->ht_next;
+	htable_t *pv = ht->ht_prev;
+
+	if (nx != NULL)
+		nx->ht_prev = pv;
+	if (pv == NULL) {
+		ASSERT(hat->hat_ht_hash[h] == ht);
+		hat->hat_ht_hash[h] = nx;
+	} else {
+		pv->ht_next = nx;
+	}
+}
+
+/*
+ * PTE memory access.  GET_PTE is an acquire load (x86 loads are ordered,
+ * and the simulated MMU writes REF/MOD concurrently); CAS_PTE is the
+ * kernel-named atomic_cas_64.  Both are schedule points.
+ */
+static inline x86pte_t
+get_pte(x86pte_t *ptep)
+{
+	vt_sched_point(VT_SP_RACY, ptep);
+	return (__atomic_load_n(ptep, __ATOMIC_ACQUIRE));
+}
+
+static inline x86pte_t
+cas_pte(x86pte_t *ptep, x86pte_t old, x86pte_t new)
+{
+	return (atomic_cas_64((volatile uint64_t *)ptep, old, new));
+}
+
+/* Relaxed store, for tables nothing can reach yet (zeroing, copying). */
+static inline void
+put_pte(x86pte_t *ptep, x86pte_t v)
+{
+	__atomic_store_n(ptep, v, __ATOMIC_RELAXED);
+}
+
+/*
+ * PORT: a page-table frame carries an owner tag naming its level.  A frame
+ * taken over from a cached or stolen htable may change level, so the tag is
+ * rewritten whenever such a frame is handed out again.
+ */
+static void
+ptable_settag(pfn_t pfn, level_t level)
+{
+	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)(VT_FRAME_PT + level));
+}
+
+/* Port of ptable_alloc() (htable.c 2015).  Takes only the frame allocator's
+ * own mutex (inside vt_frame_alloc); called with no HAT lock held.
+ *
+ * Get a frame for a hardware page table, or PFN_INVALID.  We refuse once
+ * free memory is down at throttlefree, so that callers turn to stealing
+ * instead of eating the last pages.
+ * PORT: the kernel passes a seed used to name the page in kvp; simulated
+ * frames need no name, so the argument is the level for the frame's owner
+ * tag instead.  NOMEMWAIT() (pageout and friends) is always false here.
+ */
+static pfn_t
+ptable_alloc(level_t level)
+{
+	page_t *pp;
+	pfn_t pfn;
+
+	if (VT_RACY_LOAD(freemem) <= throttlefree + 1)
+		return (PFN_INVALID);
+
+	/*
+	 * Optional forced failures (see force_steal).
+	 * PORT: the kernel only does this once pageout runs (proc_pageout set,
+	 * i.e. after boot); can_steal_post_boot is our "after boot".
+	 */
+	if (VT_RACY_LOAD(can_steal_post_boot) && force_steal > 1 &&
+	    atomic_add_32_nv(&ptable_cnt, 1) > force_steal) {
+		VT_RACY_STORE(ptable_cnt, 0);
+		return (PFN_INVALID);
+	}
+
+	/* PORT: page_get_physical() becomes the simulated frame allocator. */
+	pp = vt_frame_alloc((enum vt_frame_tag)(VT_FRAME_PT + level));
+	if (pp == NULL)
+		return (PFN_INVALID);
+	pfn = pp->p_pagenum;
+	if (pfn == PFN_INVALID)
+		panic("ptable_alloc(): frame without a pfn");
+	atomic_inc_32(&active_ptables);
+	HATSTAT_INC(hs_ptable_allocs);
+	return (pfn);
+}
+
+/* Port of ptable_free() (htable.c 2015).  No HAT lock needed.
+ *
+ * Return a page-table frame to the free pool.
+ * PORT: the kernel upgrades its shared page lock (or looks the page up
+ * again in kvp), hashes it out and frees it.  Simulated page-table frames
+ * are never locked or looked up by anyone else, so all of that collapses
+ * into vt_frame_free().
+ */
+static void
+ptable_free(pfn_t pfn)
+{
+	page_t *pp = page_numtopp_nolock(pfn);
+
+	ASSERT(pfn != PFN_INVALID);
+	HATSTAT_INC(hs_ptable_frees);
+	atomic_dec_32(&active_ptables);
+	if (pp == NULL)
+		panic("ptable_free(): pfn %" PRIu64 " has no page", pfn);
+	ASSERT(pp->p_pagenum == pfn);
+	ASSERT(vt_frame_tag_get(pfn) >= VT_FRAME_PT);
+	vt_frame_free(pp);
+}
+
+/* Port of htable_put_reserve() (htable.c 2015).  Takes and drops
+ * htable_reserve_mutex (a leaf).
+ *
+ * Push a page-less htable onto the reserve pool.
+ */
+static void
+htable_put_reserve(htable_t *ht)
+{
+	ht->ht_hat = NULL;
+	ASSERT(ht->ht_pfn == PFN_INVALID);
+	HATSTAT_INC(hs_htable_rputs);
+	mutex_enter(&htable_reserve_mutex);
+	ht->ht_next = htable_reserve_pool;
+	htable_reserve_pool = ht;
+	VT_RACY_STORE(htable_reserve_cnt, htable_reserve_cnt + 1);
+	mutex_exit(&htable_reserve_mutex);
+}
+
+/* Port of htable_get_reserve() (htable.c 2015).  Takes and drops
+ * htable_reserve_mutex (a leaf).
+ *
+ * Pop one htable off the reserve pool, or NULL when it is empty.
+ */
+static htable_t *
+htable_get_reserve(void)
+{
+	htable_t *ht = NULL;
+
+	mutex_enter(&htable_reserve_mutex);
+	if (htable_reserve_cnt != 0) {
+		ht = htable_reserve_pool;
+		ASSERT(ht != NULL);
+		ASSERT(ht->ht_pfn == PFN_INVALID);
+		htable_reserve_pool = ht->ht_next;
+		VT_RACY_STORE(htable_reserve_cnt, htable_reserve_cnt - 1);
+		HATSTAT_INC(hs_htable_rgets);
+	}
+	mutex_exit(&htable_reserve_mutex);
+	return (ht);
+}
+
+/* Port of htable_initial_reserve() (htable.c 2015).  Boot only; takes the
+ * reserve mutex per table.
+ *
+ * Fill the reserve with count tables plus the built-in amount.
+ */
+void
+htable_initial_reserve(uint_t count)
+{
+	htable_t *ht;
+
+	for (count += HTABLE_RESERVE_AMOUNT; count > 0; --count) {
+		ht = kmem_cache_alloc(htable_cache, KM_NOSLEEP);
+		ASSERT(ht != NULL);
+		ASSERT(VT_RACY_LOAD(use_boot_reserve));
+		ht->ht_pfn = PFN_INVALID;
+		htable_put_reserve(ht);
+	}
+}
+
+/* Port of htable_adjust_reserve() (htable.c 2015).  No lock held on entry;
+ * takes the reserve mutex per table.
+ *
+ * Give surplus reserve tables back to kmem, unless this thread may still
+ * need the reserve.
+ */
+void
+htable_adjust_reserve(void)
+{
+	htable_t *ht;
+
+	while (VT_RACY_LOAD(htable_reserve_cnt) > htable_reserve_amount &&
+	    !USE_HAT_RESERVES()) {
+		ht = htable_get_reserve();
+		if (ht == NULL)
+			return;
+		ASSERT(ht->ht_pfn == PFN_INVALID);
+		kmem_cache_free(htable_cache, ht);
+	}
+}
+
+/* Port of htable_steal_active() (htable.c 2015).
+ *
+ * Look through hat's hash for idle level-0 tables with at most threshold
+ * valid entries, empty them and take them, until *stolen reaches cnt.
+ * Stolen tables are unhashed, unlinked from their parent and pushed on
+ * *list.  Each scan starts at a different bucket to spread the damage.
+ *
+ * Locks: called with no lock held; hat is pinned by HAT_VICTIM.  Takes each
+ * bucket mutex in turn.  For a candidate it raises ht_busy, DROPS the
+ * bucket mutex (hat_pte_unmap takes mlist locks, which must never nest
+ * inside a bucket mutex), unmaps, RETAKES the bucket mutex and revalidates
+ * ht_busy == 1, ht_valid_cnt == 0 and ht_lock_cnt == 0 before stealing.
+ * The parent's hold is dropped (htable_release) after the bucket mutex.
+ */
+static void
+htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
+    uint_t *stolen, htable_t **list)
+{
+	/* PORT: the kernel's unlocked static rotor, made an atomic counter. */
+	static uint32_t h_seed = 0;
+	htable_t *higher, *ht;
+	uint_t h, e, h_start;
+	uintptr_t va;
+	x86pte_t pte;
+
+	h_start = (atomic_add_32_nv(&h_seed, 1) - 1) % hat->hat_num_hash;
+	h = h_start;
+	do {
+		higher = NULL;
+		htable_enter(h);
+		for (ht = hat->hat_ht_hash[h]; ht != NULL; ht = ht->ht_next) {
+			/* Cheap reasons to leave this table alone. */
+			if (busy_of(ht) != 0 ||
+			    (ht->ht_flags & HTABLE_SHARED_PFN) ||
+			    ht->ht_level > 0 ||
+			    valid_of(ht) > (int16_t)threshold ||
+			    lockcnt_of(ht) != 0)
+				continue;
+
+			/*
+			 * Our hold keeps the table hashed while the bucket
+			 * mutex is down; unmapping needs mlist locks, which
+			 * rank above bucket mutexes.
+			 */
+			busy_add(ht, 1);
+			htable_exit(h);
+
+			/*
+			 * Unmap every valid entry, giving up as soon as
+			 * somebody else holds the table or locks an entry.
+			 */
+			for (e = 0, va = ht->ht_vaddr;
+			    e < HTABLE_NUM_PTES(ht) && valid_of(ht) > 0 &&
+			    busy_of(ht) == 1 && lockcnt_of(ht) == 0;
+			    ++e, va += MMU_PAGESIZE) {
+				pte = x86pte_get(ht, e);
+				if (!PTE_ISVALID(pte))
+					continue;
+				hat_pte_unmap(ht, e, HAT_UNLOAD, pte, NULL,
+				    B_TRUE);
+			}
+
+			/*
+			 * Revalidate under the bucket mutex: a new holder,
+			 * a mapping that survived or arrived meanwhile, or a
+			 * locked entry means we keep our hands off.
+			 */
+			htable_enter(h);
+			if (busy_of(ht) != 1 || valid_of(ht) != 0 ||
+			    lockcnt_of(ht) != 0) {
+				busy_add(ht, -1);
+				continue;
+			}
+
+			/* Take it: unlink the PTP and unhash the table. */
+			higher = ht->ht_parent;
+			unlink_ptp(higher, ht, ht->ht_vaddr);
+			hash_remove(hat, h, ht);
+
+			/*
+			 * One table per bucket visit; the parent's hold is
+			 * dropped once the bucket mutex is down.
+			 */
+			ht->ht_next = *list;
+			*list = ht;
+			++*stolen;
+			break;
+		}
+		htable_exit(h);
+		if (higher != NULL)
+			htable_release(higher);
+		if (++h == hat->hat_num_hash)
+			h = 0;
+	} while (*stolen < cnt && h != h_start);
+}
+
+/* Port of move_victim() (htable.c 2015).  hat_list_lock held on entry.
+ *
+ * Put hat at the tail of the hat list so the next steal starts elsewhere.
+ */
+static void
+move_victim(hat_t *hat)
+{
+	hat_t *khat = kas.a_hat;
+
+	ASSERT(MUTEX_HELD(&hat_list_lock));
+
+	/* Take it out of its current place ... */
+	if (hat->hat_prev == NULL)
+		khat->hat_next = hat->hat_next;
+	else
+		hat->hat_prev->hat_next = hat->hat_next;
+	if (hat->hat_next == NULL)
+		khat->hat_prev = hat->hat_prev;
+	else
+		hat->hat_next->hat_prev = hat->hat_prev;
+
+	/* ... and append it. */
+	hat->hat_next = NULL;
+	hat->hat_prev = khat->hat_prev;
+	if (hat->hat_prev == NULL)
+		khat->hat_next = hat;
+	else
+		hat->hat_prev->hat_next = hat;
+	khat->hat_prev = hat;
+}
+
+/* Port of htable_steal() (htable.c 2015).
+ *
+ * Collect up to cnt htables from user hats: pass 0 only empties the hats'
+ * caches of free tables, later passes also strip active level-0 tables
+ * whose valid count is under a threshold rising with each pass.  reap is
+ * true when called from htable_reap, which frees the result and so wants
+ * the tables detached from their hat while the hat is still pinned.
+ *
+ * Locks: no lock held on entry or return.  Takes hat_list_lock to walk the
+ * list and set HAT_VICTIM on one hat, DROPS it while working on that hat
+ * (hat_enter for the cache, bucket and mlist locks in htable_steal_active),
+ * RETAKES it to clear HAT_VICTIM (cv_broadcast to hat_free_start waiters)
+ * and to move on; the hat's hat_next is read only under hat_list_lock.
+ */
+static htable_t *
+htable_steal(uint_t cnt, boolean_t reap)
+{
+	hat_t *hat;
+	htable_t *list = NULL;
+	htable_t *ht;
+	uint_t stolen = 0;
+	uint_t pass;
+	uint_t threshold;
+
+	/*
+	 * Keep the tunable within 1..ptes_per_table.
+	 * PORT: tunables are shared by all workers; the kernel writes this one
+	 * without a lock, so do we, through the marked racy accessors.
+	 */
+	if (VT_RACY_LOAD(htable_steal_passes) == 0)
+		VT_RACY_STORE(htable_steal_passes, 1);
+	if (VT_RACY_LOAD(htable_steal_passes) > mmu.ptes_per_table)
+		VT_RACY_STORE(htable_steal_passes, mmu.ptes_per_table);
+
+	atomic_inc_32(&htable_dont_cache);
+	for (pass = 0;
+	    pass <= VT_RACY_LOAD(htable_steal_passes) && stolen < cnt; ++pass) {
+		threshold = pass * mmu.ptes_per_table /
+		    VT_RACY_LOAD(htable_steal_passes);
+
+		mutex_enter(&hat_list_lock);
+
+		/* The kernel hat only anchors the list; start after it. */
+		hat = kas.a_hat->hat_next;
+		for (;;) {
+			/*
+			 * Pass over hats another thread is stealing from,
+			 * ISM hosts (HAT_SHARED), and exiting hats: while
+			 * HAT_FREEING, unmapping leaves PTEs in place, and
+			 * two threads tearing down the same table would trip
+			 * over the stale entries.
+			 */
+			while (hat != NULL && (hatflags_of(hat) &
+			    (HAT_VICTIM | HAT_SHARED | HAT_FREEING)) != 0)
+				hat = hat->hat_next;
+			if (hat == NULL)
+				break;
+
+			/* HAT_VICTIM keeps hat_free_start() away from it. */
+			VT_RACY_STORE(hat->hat_flags,
+			    (uint16_t)(hatflags_of(hat) | HAT_VICTIM));
+			mutex_exit(&hat_list_lock);
+
+			/* First help ourselves to the hat's free tables. */
+			hat_enter(hat);
+			while (stolen < cnt &&
+			    (ht = hat->hat_ht_cached) != NULL) {
+				VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+				ht->ht_next = list;
+				list = ht;
+				++stolen;
+			}
+			hat_exit(hat);
+
+			/* From pass 1 on, strip tables still in use too. */
+			if (pass != 0 && stolen < cnt)
+				htable_steal_active(hat, cnt, threshold,
+				    &stolen, &list);
+
+			/*
+			 * The reaper frees what we return after we let go of
+			 * the hat, so detach the tables now, while the hat
+			 * cannot go away (htable_free looks at ht_hat).
+			 */
+			for (ht = list; ht != NULL && reap; ht = ht->ht_next) {
+				if (ht->ht_hat == NULL)
+					continue;
+				ASSERT(ht->ht_hat == hat);
+				ht->ht_hat = NULL;
+			}
+
+			mutex_enter(&hat_list_lock);
+
+			/*
+			 * Done?  When a single table was taken by stripping,
+			 * send this hat to the back of the list so the next
+			 * steal hurts somebody else.
+			 */
+			if (stolen == cnt && pass >= 1 && cnt == 1 &&
+			    kas.a_hat->hat_prev != hat)
+				move_victim(hat);
+
+			/* Unpin the hat; a waiting hat_free_start may go on. */
+			if (hatflags_of(hat) & HAT_VICTIM) {
+				ASSERT(hat != kas.a_hat);
+				VT_RACY_STORE(hat->hat_flags,
+				    (uint16_t)(hatflags_of(hat) & ~HAT_VICTIM));
+				cv_broadcast(&hat_list_cv);
+			}
+
+			hat = hat->hat_next;
+		}
+
+		mutex_exit(&hat_list_lock);
+	}
+	ASSERT(!MUTEX_HELD(&hat_list_lock));
+
+	atomic_dec_32(&htable_dont_cache);
+	return (list);
+}
+
+/* Port of htable_reap() (htable.c 2015).  The htable_cache reclaim callback;
+ * called with no lock held (kmem_cache_reap / the reaper role).
+ *
+ * Under memory pressure, steal a slice of all page tables and free them,
+ * then trim the htable and hment reserves.
+ */
+void
+htable_reap(void *handle)
+{
+	uint_t reap_cnt;
+	htable_t *list;
+	htable_t *ht;
+	uint64_t nact;
+
+	(void) handle;
+	HATSTAT_INC(hs_reap_attempts);
+	if (!VT_RACY_LOAD(can_steal_post_boot))
+		return;
+
+	/* About 5% of the page tables, capped at 5% of memory, at least 10. */
+	nact = VT_RACY_LOAD(active_ptables);
+	reap_cnt = (uint_t)MAX(MIN(physmem / 20, nact / 20), 10);
+
+	/* htable_free() below must not cache on the hats. */
+	atomic_inc_32(&htable_dont_cache);
+	list = htable_steal(reap_cnt, B_TRUE);
+	while ((ht = list) != NULL) {
+		list = ht->ht_next;
+		HATSTAT_INC(hs_reaped);
+		htable_free(ht);
+	}
+	atomic_dec_32(&htable_dont_cache);
+
+	htable_adjust_reserve();
+	hment_adjust_reserve();
+}
+
+/* Port of htable_alloc() (htable.c 2015).
+ *
+ * Get an htable for (hat, vaddr, level) with ht_busy 1, not yet hashed or
+ * linked.  Sources in order: the hat's cache of free tables, the reserve
+ * (when USE_HAT_RESERVES) or kmem plus a fresh frame, and finally stealing.
+ * shared != NULL makes a bare table borrowing shared's frame (ISM).
+ *
+ * Locks: no bucket or mlist lock may be held (we allocate and may steal).
+ * Takes hat_mutex briefly for the cache, the reserve mutex inside the
+ * reserve helpers.
+ */
+static htable_t *
+htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
+{
+	htable_t *ht = NULL;
+	uint_t is_bare = 0;
+	uint_t need_to_zero = 1;
+	boolean_t reused = B_FALSE;
+	int kmflags = VT_RACY_LOAD(can_steal_post_boot) ? KM_NOSLEEP : KM_SLEEP;
+
+	if (level < 0 || level > TOP_LEVEL(hat))
+		panic("htable_alloc(): level %d out of range", level);
+
+	/* PORT: no VLP hats, so only a shared table is bare. */
+	if (shared != NULL)
+		is_bare = 1;
+
+	/*
+	 * A table from the hat's own cache still has a zeroed frame: the
+	 * cheapest source.  The emptiness test is racy on purpose; the list
+	 * is re-read under hat_mutex.
+	 */
+	if (!is_bare && VT_RACY_LOAD(hat->hat_ht_cached) != NULL) {
+		hat_enter(hat);
+		ht = hat->hat_ht_cached;
+		if (ht != NULL) {
+			VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+			need_to_zero = 0;
+			reused = B_TRUE;
+			ASSERT(ht->ht_pfn != PFN_INVALID);
+		}
+		hat_exit(hat);
+	}
+
+	if (ht == NULL) {
+		if (USE_HAT_RESERVES()) {
+			ht = htable_get_reserve();
+		} else {
+			/*
+			 * While the reserve is short, each table kmem gives us
+			 * goes to the reserve and we ask again.
+			 */
+			for (;;) {
+				ht = kmem_cache_alloc(htable_cache, kmflags);
+				if (ht == NULL)
+					break;
+				ht->ht_pfn = PFN_INVALID;
+				if (USE_HAT_RESERVES() ||
+				    VT_RACY_LOAD(htable_reserve_cnt) >=
+				    htable_reserve_amount)
+					break;
+				htable_put_reserve(ht);
+			}
+		}
+
+		/* A table of our own needs a frame. */
+		if (ht != NULL && !is_bare) {
+			ht->ht_hat = hat;
+			ht->ht_pfn = ptable_alloc(level);
+			if (ht->ht_pfn == PFN_INVALID) {
+				if (USE_HAT_RESERVES())
+					htable_put_reserve(ht);
+				else
+					kmem_cache_free(htable_cache, ht);
+				ht = NULL;
+			}
+		}
+	}
+
+	/*
+	 * Out of memory: ask kmem to reap and take a table from some user hat.
+	 * This may spin for a while when memory is really tight.
+	 */
+	while (ht == NULL && VT_RACY_LOAD(can_steal_post_boot)) {
+		kmem_reap();
+		ht = htable_steal(1, B_FALSE);
+		HATSTAT_INC(hs_steals);
+
+		/* A bare table has no use for the stolen frame. */
+		if (ht != NULL) {
+			if (is_bare) {
+				ptable_free(ht->ht_pfn);
+				ht->ht_pfn = PFN_INVALID;
+			} else {
+				reused = B_TRUE;
+			}
+		}
+	}
+
+	/* Nothing to allocate and nothing to steal: only possible at boot. */
+	if (ht == NULL)
+		panic("htable_alloc(): couldn't steal");
+
+	/* A shared table borrows the frame; hat_share sets the valid count. */
+	VT_RACY_STORE(ht->ht_lock_cnt, 0);
+	VT_RACY_STORE(ht->ht_valid_cnt, 0);
+	if (shared != NULL) {
+		ASSERT(valid_of(shared) > 0);
+		ht->ht_flags = HTABLE_SHARED_PFN;
+		ht->ht_pfn = shared->ht_pfn;
+		ht->ht_shares = shared;
+		need_to_zero = 0;
+	} else {
+		ht->ht_flags = 0;
+		ht->ht_shares = NULL;
+		if (reused)
+			ptable_settag(ht->ht_pfn, level);
+	}
+
+	ht->ht_hat = hat;
+	ht->ht_parent = NULL;
+	ht->ht_vaddr = vaddr;
+	ht->ht_level = level;
+	VT_RACY_STORE(ht->ht_busy, 1);
+	ht->ht_next = NULL;
+	ht->ht_prev = NULL;
+	/* PORT: a fresh identity for every allocation (see htable_next_id). */
+	vt_sched_point(VT_SP_ATOMIC, &htable_next_id);
+	ht->ht_id = __atomic_add_fetch(&htable_next_id, 1, __ATOMIC_RELAXED);
+
+	/* New and stolen frames hold old contents. */
+	if (need_to_zero)
+		x86pte_zero(ht, 0, mmu.ptes_per_table);
+
+	return (ht);
+}
+
+/* Port of htable_free() (htable.c 2015).
+ *
+ * Dispose of an unhashed htable: onto its hat's cache (frame kept), else
+ * frame freed and the htable to the reserve or kmem.  Caching is skipped
+ * while stealing/reaping (htable_dont_cache), for exiting hats and for
+ * shared tables; during boot everything is cached.
+ *
+ * Locks: no bucket or mlist lock held.  Takes hat_mutex (cache) or the
+ * reserve mutex; may trim the reserve.
+ */
+static void
+htable_free(htable_t *ht)
+{
+	hat_t *hat = ht->ht_hat;
+
+	if (hat != NULL && !(ht->ht_flags & HTABLE_SHARED_PFN) &&
+	    (VT_RACY_LOAD(use_boot_reserve) ||
+	    (!(hatflags_of(hat) & HAT_FREEING) &&
+	    VT_RACY_LOAD(htable_dont_cache) == 0))) {
+		ASSERT((ht->ht_flags & HTABLE_VLP) == 0);
+		ASSERT(ht->ht_pfn != PFN_INVALID);
+		hat_enter(hat);
+		ht->ht_next = hat->hat_ht_cached;
+		VT_RACY_STORE(hat->hat_ht_cached, ht);
+		hat_exit(hat);
+		return;
+	}
+
+	/* Our own frame goes back; a borrowed (shared) one stays. */
+	if (ht->ht_flags & HTABLE_SHARED_PFN)
+		ASSERT(ht->ht_pfn != PFN_INVALID);
+	else
+		ptable_free(ht->ht_pfn);
+	ht->ht_pfn = PFN_INVALID;
+
+	if (USE_HAT_RESERVES() ||
+	    VT_RACY_LOAD(htable_reserve_cnt) < htable_reserve_amount) {
+		htable_put_reserve(ht);
+	} else {
+		kmem_cache_free(htable_cache, ht);
+		htable_adjust_reserve();
+	}
+}
+
+/* Port of htable_purge_hat() (htable.c 2015).
+ *
+ * Free a hat's cached tables; when the hat is being destroyed
+ * (HAT_FREEING) also every table still hashed, without unlinking PTPs or
+ * flushing anything.
+ *
+ * Locks: none held on entry.  Not freeing: hat_mutex per cached table.
+ * Freeing: nothing - the hat is off the hat list and unreachable.
+ */
+void
+htable_purge_hat(hat_t *hat)
+{
+	htable_t *ht;
+	uint_t h;
+
+	if (!(hatflags_of(hat) & HAT_FREEING)) {
+		/* Swap-out style purge: just drain the cache. */
+		atomic_inc_32(&htable_dont_cache);
+		for (;;) {
+			hat_enter(hat);
+			ht = hat->hat_ht_cached;
+			if (ht == NULL) {
+				hat_exit(hat);
+				break;
+			}
+			VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+			hat_exit(hat);
+			htable_free(ht);
+		}
+		atomic_dec_32(&htable_dont_cache);
+		return;
+	}
+
+	/* Exiting hat: no other thread can reach it any more. */
+	while ((ht = VT_RACY_LOAD(hat->hat_ht_cached)) != NULL) {
+		VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+		htable_free(ht);
+	}
+
+	for (h = 0; h < hat->hat_num_hash; ++h) {
+		while ((ht = hat->hat_ht_hash[h]) != NULL) {
+			hash_remove(hat, h, ht);
+			htable_free(ht);
+		}
+	}
+}
+
+/* Port of unlink_ptp() (htable.c 2015).  Bucket mutex of old held on entry;
+ * higher is held busy by old.
+ *
+ * Clear the PTP for old in its parent higher and drop the parent's valid
+ * count; flush translations through it unless the hat is exiting.
+ */
+static void
+unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr)
+{
+	uint_t entry = htable_va2entry(vaddr, higher);
+	x86pte_t expect = MAKEPTP(old->ht_pfn, old->ht_level);
+	x86pte_t found;
+	hat_t *hat = old->ht_hat;
+
+	ASSERT(busy_of(higher) > 0);
+	ASSERT(valid_of(higher) > 0);
+	ASSERT(valid_of(old) == 0);
+	found = x86pte_cas(higher, entry, expect, 0);
+	if (found != expect)
+		panic("unlink_ptp: bad PTP found=0x%" PRIx64 " expected=0x%"
+		    PRIx64 " (ht_id %" PRIu64 ")", found, expect, old->ht_id);
+
+	/*
+	 * CPUs cache upper-level entries too, so invalidate an address the
+	 * old table covered.  PORT: no VLP hats, so never a full reload.
+	 */
+	if (!(hatflags_of(hat) & HAT_FREEING))
+		hat_tlb_inval(hat, old->ht_vaddr);
+
+	HTABLE_DEC(higher->ht_valid_cnt);
+}
+
+/* Port of link_ptp() (htable.c 2015).  Bucket mutex of new held on entry;
+ * higher held busy by the caller (the hold passes to new).
+ *
+ * Install the PTP for new in its parent higher.
+ * PORT: no VLP (or i386 PAE) top tables, so no cr3 reload is ever needed.
+ */
+static void
+link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr)
+{
+	uint_t entry = htable_va2entry(vaddr, higher);
+	x86pte_t newptp = MAKEPTP(new->ht_pfn, new->ht_level);
+	x86pte_t found;
+
+	ASSERT(busy_of(higher) > 0);
+	ASSERT(new->ht_level != (level_t)mmu.max_level);
+
+	HTABLE_INC(higher->ht_valid_cnt);
+
+	found = x86pte_cas(higher, entry, 0, newptp);
+	if ((found & ~PT_REF) != 0)
+		panic("link_ptp: slot not empty, found=0x%" PRIx64, found);
+}
+
+/* Port of htable_release() (htable.c 2015).
+ *
+ * Drop a hold on ht.  If it was the last hold on an empty table that may
+ * go, unhash and unlink it, free it, and repeat with its parent (whose
+ * hold the table carried); releasing a shared table also releases the
+ * table it borrowed from.
+ *
+ * Locks: none held on entry (may free memory).  Takes the bucket mutex of
+ * each table in turn, DROPPING a child's bucket mutex before taking the
+ * parent's (only one bucket mutex at a time).
+ */
+void
+htable_release(htable_t *ht)
+{
+	uint_t hashval;
+	htable_t *shared;
+	htable_t *higher;
+	hat_t *hat;
+	uintptr_t va;
+	level_t level;
+
+	while (ht != NULL) {
+		shared = NULL;
+		for (;;) {
+			hat = ht->ht_hat;
+			va = ht->ht_vaddr;
+			level = ht->ht_level;
+			hashval = HTABLE_HASH(hat, va, level);
+
+			/* Usually somebody else still uses the table. */
+			htable_enter(hashval);
+			ASSERT(valid_of(ht) >= 0);
+			ASSERT(busy_of(ht) > 0);
+			if (valid_of(ht) > 0 || busy_of(ht) > 1)
+				break;
+			ASSERT(lockcnt_of(ht) == 0);
+
+			/* Empty shared tables always go; others may stay. */
+			if (!(ht->ht_flags & HTABLE_SHARED_PFN)) {
+				/* An exiting hat is torn down in bulk later. */
+				if (hatflags_of(hat) & HAT_FREEING)
+					break;
+				/*
+				 * Tables at or above max_page_level stay,
+				 * except the kernel's below kernelbase.
+				 */
+				if (level >= (level_t)mmu.max_page_level &&
+				    (hat != kas.a_hat || va >= kernelbase))
+					break;
+			}
+
+			/* The borrowed table loses a holder at the end. */
+			if (ht->ht_flags & HTABLE_SHARED_PFN) {
+				ASSERT(shared == NULL);
+				shared = ht->ht_shares;
+				HATSTAT_INC(hs_htable_unshared);
+			}
+
+			/* Detach from the parent and the hash, then free. */
+			higher = ht->ht_parent;
+			ASSERT(higher != NULL);
+			unlink_ptp(higher, ht, va);
+			hash_remove(hat, hashval, ht);
+			htable_exit(hashval);
+			htable_free(ht);
+			ht = higher;
+		}
+
+		ASSERT(busy_of(ht) >= 1);
+		busy_add(ht, -1);
+		htable_exit(hashval);
+
+		ht = shared;
+	}
+}
+
+/* Port of htable_lookup() (htable.c 2015).  Takes and drops one bucket mutex.
+ *
+ * Find the table of hat at level covering vaddr; returns it with ht_busy
+ * raised (release with htable_release), or NULL.
+ * PORT: the VLP 4 GiB overflow check is gone with VLP hats.
+ */
+htable_t *
+htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
+{
+	uintptr_t base;
+	uint_t hashval;
+	htable_t *ht;
+
+	ASSERT(level >= 0);
+	ASSERT(level <= TOP_LEVEL(hat));
+
+	base = (level == TOP_LEVEL(hat)) ? 0 : (vaddr & LEVEL_MASK(level + 1));
+	hashval = HTABLE_HASH(hat, base, level);
+	htable_enter(hashval);
+	for (ht = hat->hat_ht_hash[hashval]; ht != NULL; ht = ht->ht_next) {
+		if (ht->ht_hat == hat && ht->ht_level == level &&
+		    ht->ht_vaddr == base)
+			break;
+	}
+	if (ht != NULL)
+		busy_add(ht, 1);
+	htable_exit(hashval);
+	return (ht);
+}
+
+/* Port of htable_acquire() (htable.c 2015).  Takes and drops ht's bucket
+ * mutex.  The caller knows ht stays hashed (e.g. it holds the mlist lock
+ * of a page ht maps).
+ *
+ * Add a hold on a known table.
+ */
+void
+htable_acquire(htable_t *ht)
+{
+	hat_t *hat = ht->ht_hat;
+	uint_t hashval = HTABLE_HASH(hat, ht->ht_vaddr, ht->ht_level);
+	htable_t *h;
+
+	htable_enter(hashval);
+	/* The kernel checks this under DEBUG; asserts are always on here. */
+	for (h = hat->hat_ht_hash[hashval]; h != NULL && h != ht;
+	    h = h->ht_next)
+		continue;
+	ASSERT(h == ht);
+	busy_add(ht, 1);
+	htable_exit(hashval);
+}
+
+/* Port of htable_create() (htable.c 2015).
+ *
+ * Like htable_lookup, but builds whatever is missing from the top level
+ * down to level.  Returns the table with a hold.  A new table keeps the
+ * hold on its parent (dropped when the table itself is freed).
+ *
+ * Locks: none held on entry.  For each level takes the bucket mutex; if
+ * the table is missing it DROPS the mutex, allocates, RETAKES it and
+ * searches again - when another thread created the table meanwhile, ours
+ * is freed (after dropping the mutex) and theirs used.
+ */
+htable_t *
+htable_create(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
+{
+	uint_t h;
+	level_t l;
+	uintptr_t base;
+	htable_t *ht = NULL;
+	htable_t *higher = NULL;
+	htable_t *new;
+
+	if (level < 0 || level > TOP_LEVEL(hat))
+		panic("htable_create(): level %d out of range", level);
+
+	for (l = TOP_LEVEL(hat); l >= level; --l) {
+		new = NULL;
+		base = (l == TOP_LEVEL(hat)) ? 0 : (vaddr & LEVEL_MASK(l + 1));
+		h = HTABLE_HASH(hat, base, l);
+try_again:
+		htable_enter(h);
+		if (l == TOP_LEVEL(hat)) {
+			ht = hat->hat_htable;
+		} else {
+			for (ht = hat->hat_ht_hash[h]; ht != NULL;
+			    ht = ht->ht_next) {
+				ASSERT(ht->ht_hat == hat);
+				if (ht->ht_level == l && ht->ht_vaddr == base)
+					break;
+			}
+		}
+
+		if (ht != NULL) {
+			/* Found (perhaps on the re-check): use it. */
+			if (l == level && shared != NULL &&
+			    ht->ht_shares != NULL && ht->ht_shares != shared)
+				panic("htable_create: table %" PRIu64 " shares "
+				    "from %" PRIu64 ", wanted %" PRIu64,
+				    ht->ht_id, ht->ht_shares->ht_id,
+				    shared->ht_id);
+			busy_add(ht, 1);
+			htable_exit(h);
+			/* We lost the race: our table goes back. */
+			if (new != NULL)
+				htable_free(new);
+			if (higher != NULL)
+				htable_release(higher);
+			higher = ht;
+		} else if (new == NULL) {
+			/* Missing: allocate without the mutex, then re-check. */
+			htable_exit(h);
+			new = htable_alloc(hat, base, l,
+			    (l == level) ? shared : NULL);
+			goto try_again;
+		} else {
+			/* Still missing: ours goes in, under its parent. */
+			ht = new;
+			if (higher != NULL) {
+				link_ptp(higher, ht, base);
+				ht->ht_parent = higher;
+			}
+			hash_insert(hat, h, ht);
+			htable_exit(h);
+
+			/*
+			 * The hold on higher now belongs to ht; it is given
+			 * back when ht is freed (release or steal).
+			 */
+			higher = ht;
+
+			/*
+			 * A new sharer pins the table it borrows from, so
+			 * an empty ISM table cannot be stolen.
+			 */
+			if (l == level && shared != NULL) {
+				(void) htable_lookup(shared->ht_hat,
+				    shared->ht_vaddr, shared->ht_level);
+				HATSTAT_INC(hs_htable_shared);
+			}
+		}
+	}
+
+	return (ht);
+}
+
+/* Port of htable_scan() (htable.c 2015).  Caller holds ht busy; no lock.
+ *
+ * From *vap (inside ht) toward eaddr, find the first valid entry of ht.
+ * Returns it (a page or a PTP - the caller decides) and sets *vap to its
+ * address; otherwise returns 0 with *vap at the first address not looked
+ * at.
+ * PORT: the kernel peeks at the low byte of each PTE (the valid bit) and
+ * then loads the whole entry; we load each whole entry atomically (the MMU
+ * writes them concurrently; a 1-byte read of an 8-byte atomic would be a
+ * mixed-size access), then re-read the one found, like the kernel.
+ * Exported because htable.h declares it.
+ */
+x86pte_t
+htable_scan(htable_t *ht, uintptr_t *vap, uintptr_t eaddr)
+{
+	uint_t e, nptes;
+	x86pte_t found_pte = 0;
+	x86pte_t *ptes;
+	level_t l = ht->ht_level;
+	uintptr_t va = *vap & LEVEL_MASK(l);
+	size_t pgsize = LEVEL_SIZE(l);
+
+	ASSERT(va >= ht->ht_vaddr);
+	ASSERT(va <= HTABLE_LAST_PAGE(ht));
+
+	e = htable_va2entry(va, ht);
+	nptes = HTABLE_NUM_PTES(ht);
+	ptes = x86pte_access_pagetable(ht, 0);
+	while (!PTE_ISVALID(get_pte(&ptes[e]))) {
+		va += pgsize;
+		if (va >= eaddr)
+			break;
+		++e;
+		ASSERT(e <= nptes);
+		if (e == nptes)
+			break;
+	}
+
+	if (va < eaddr && e != nptes)
+		found_pte = get_pte(&ptes[e]);
+	x86pte_release_pagetable(ht);
+
+	/* Stepping across the VA hole in the top table. */
+	if (l == (level_t)mmu.max_level && va >= mmu.hole_start &&
+	    va <= mmu.hole_end)
+		va = mmu.hole_end + va - mmu.hole_start;
+
+	*vap = va;
+	return (found_pte);
+}
+
+/* Port of htable_walk() (htable.c 2015).  No lock held; *htp (if any) is
+ * held busy by the caller and is released or handed back.
+ *
+ * Find the first page mapped at or above *vaddr and below eaddr.  On
+ * success returns its PTE, sets *vaddr and *htp (with a hold).  Otherwise
+ * returns 0 with *vaddr = 0 and *htp = NULL.  Missing tables let the walk
+ * skip whole ranges, as far as the largest page size in use allows.
+ */
+x86pte_t
+htable_walk(struct hat *hat, htable_t **htp, uintptr_t *vaddr,
+    uintptr_t eaddr)
+{
+	uintptr_t va = *vaddr;
+	htable_t *ht;
+	htable_t *prev = *htp;
+	level_t l;
+	level_t max_mapped_level;
+	x86pte_t pte;
+
+	ASSERT(eaddr > va);
+
+	/* A user walk stops at kernelbase. */
+	ASSERT(hat == kas.a_hat || eaddr <= kernelbase ||
+	    eaddr == HTABLE_WALK_TO_END);
+	if (hat != kas.a_hat && eaddr == HTABLE_WALK_TO_END)
+		eaddr = kernelbase;
+
+	/* Most often the next page is in the table we were given. */
+	if (prev != NULL) {
+		ASSERT(busy_of(prev) > 0);
+		ASSERT(prev->ht_vaddr <= va);
+		l = prev->ht_level;
+		if (va <= HTABLE_LAST_PAGE(prev)) {
+			pte = htable_scan(prev, &va, eaddr);
+			if (PTE_ISPAGE(pte, l)) {
+				*vaddr = va;
+				*htp = prev;
+				return (pte);
+			}
+		}
+		/* Not there: give it back and search from the top. */
+		htable_release(prev);
+	}
+
+	/* The largest page size this hat can have mapped. */
+	if (hat->hat_ism_pgcnt > 0) {
+		max_mapped_level = (level_t)mmu.umax_page_level;
+	} else {
+		max_mapped_level = 0;
+		for (l = 1; l <= (level_t)mmu.max_page_level; ++l)
+			if (VT_RACY_LOAD(hat->hat_pages_mapped[l]) != 0)
+				max_mapped_level = l;
+	}
+
+	while (va < eaddr && va >= *vaddr) {
+		/* The lowest existing table that covers va. */
+		for (l = 0; l <= TOP_LEVEL(hat); ++l) {
+			ht = htable_lookup(hat, va, l);
+			if (ht != NULL) {
+				pte = htable_scan(ht, &va, eaddr);
+				if (PTE_ISPAGE(pte, l)) {
+					VERIFY(!IN_VA_HOLE(va));
+					*vaddr = va;
+					*htp = ht;
+					return (pte);
+				}
+				htable_release(ht);
+				break;
+			}
+
+			/*
+			 * No table here.  If no larger page can map va, skip
+			 * to what the next entry one level up covers.
+			 */
+			ASSERT(l < TOP_LEVEL(hat));
+			if (l >= max_mapped_level) {
+				va = NEXT_ENTRY_VA(va, l + 1);
+				if (va >= eaddr)
+					break;
+			}
+		}
+	}
+
+	*vaddr = 0;
+	*htp = NULL;
+	return (0);
+}
+
+/* Port of htable_getpte() (htable.c 2015).  Lookups take bucket mutexes.
+ *
+ * Find the lowest table at or below level that covers vaddr; return it
+ * held, with the entry index and its current PTE, or NULL.
+ */
+htable_t *
+htable_getpte(struct hat *hat, uintptr_t vaddr, uint_t *entry, x86pte_t *pte,
+    level_t level)
+{
+	htable_t *ht;
+	level_t l;
+	uint_t e;
+
+	ASSERT(level <= (level_t)mmu.max_page_level);
+
+	for (l = 0; l <= level; ++l) {
+		ht = htable_lookup(hat, vaddr, l);
+		if (ht == NULL)
+			continue;
+		e = htable_va2entry(vaddr, ht);
+		if (entry != NULL)
+			*entry = e;
+		if (pte != NULL)
+			*pte = x86pte_get(ht, e);
+		return (ht);
+	}
+	return (NULL);
+}
+
+/* Port of htable_getpage() (htable.c 2015).  Lookups take bucket mutexes.
+ *
+ * Like htable_getpte, but only succeeds when a page is mapped at vaddr.
+ */
+htable_t *
+htable_getpage(struct hat *hat, uintptr_t vaddr, uint_t *entry)
+{
+	htable_t *ht;
+	uint_t e;
+	x86pte_t pte;
+
+	ht = htable_getpte(hat, vaddr, &e, &pte, (level_t)mmu.max_page_level);
+	if (ht == NULL)
+		return (NULL);
+	if (entry != NULL)
+		*entry = e;
+	if (PTE_ISPAGE(pte, ht->ht_level))
+		return (ht);
+	htable_release(ht);
+	return (NULL);
+}
+
+/* Port of htable_init() (htable.c 2015).  Boot, single threaded.
+ *
+ * Create the htable kmem cache (with htable_reap as its reclaim callback).
+ * PORT: also creates what the kernel sizes at compile time - the bucket
+ * mutex table (nlocks, a power of two, from --htable-locks) - and
+ * initialises the reserve mutex, which the kernel leaves zero-filled.
+ */
+void
+htable_init(uint32_t nlocks)
+{
+	ASSERT(vt_is_pow2(nlocks));
+	htable_mutex = vt_locktable_create("htable_mutex", nlocks);
+	mutex_init(&htable_reserve_mutex, "htable_reserve_mutex",
+	    MUTEX_DEFAULT, NULL);
+	htable_reserve_pool = NULL;
+	VT_POKE(htable_reserve_cnt, 0);
+	VT_POKE(htable_dont_cache, 0);
+	VT_POKE(active_ptables, 0);
+	VT_POKE(ptable_cnt, 0);
+	htable_cache = kmem_cache_create("htable_t", sizeof (htable_t), 0,
+	    NULL, NULL, htable_reap, NULL, NULL, KMC_NOHASH);
+}
+
+/*
+ * PORT: no kernel counterpart (the kernel never unloads its HAT).  Undo
+ * htable_init after every hat is gone: empty the reserve, destroy the cache
+ * and the mutexes.  Single threaded.
+ */
+void
+htable_fini(void)
+{
+	htable_t *ht;
+
+	while ((ht = htable_reserve_pool) != NULL) {
+		htable_reserve_pool = ht->ht_next;
+		kmem_cache_free(htable_cache, ht);
+	}
+	VT_POKE(htable_reserve_cnt, 0);
+	kmem_cache_destroy(htable_cache);
+	htable_cache = NULL;
+	mutex_destroy(&htable_reserve_mutex);
+	vt_locktable_destroy(htable_mutex);
+	htable_mutex = NULL;
+}
+
+/* Port of htable_va2entry() (htable.c 2015).  No locks.
+ *
+ * Index within ht of the entry that maps va.
+ */
+uint_t
+htable_va2entry(uintptr_t va, htable_t *ht)
+{
+	level_t l = ht->ht_level;
+
+	ASSERT(va >= ht->ht_vaddr);
+	ASSERT(va <= HTABLE_LAST_PAGE(ht));
+	return ((uint_t)((va >> LEVEL_SHIFT(l)) & (HTABLE_NUM_PTES(ht) - 1)));
+}
+
+/* Port of htable_e2va() (htable.c 2015).  No locks.
+ *
+ * First virtual address mapped by entry of ht; top-table entries past the
+ * start of the VA hole land on the far side of it.
+ */
+uintptr_t
+htable_e2va(htable_t *ht, uint_t entry)
+{
+	level_t l = ht->ht_level;
+	uintptr_t va;
+
+	ASSERT(entry < HTABLE_NUM_PTES(ht));
+	va = ht->ht_vaddr + ((uintptr_t)entry << LEVEL_SHIFT(l));
+	if (l == (level_t)mmu.max_level && va >= mmu.hole_start)
+		va += (mmu.hole_end - mmu.hole_start) + 1;
+	return (va);
+}
+
+/* Port of x86pte_access_pagetable() (htable.c 2015).  No locks.
+ *
+ * Pointer to entry index of ht's page table.
+ * PORT: the kpm case only - frames are always addressable, so no
+ * preemption control, no per-CPU window and no hci_mutex; VLP tables do
+ * not exist.
+ */
+static x86pte_t *
+x86pte_access_pagetable(htable_t *ht, uint_t index)
+{
+	ASSERT(ht->ht_pfn != PFN_INVALID);
+	return ((x86pte_t *)vt_frame_va(ht->ht_pfn) + index);
+}
+
+/* Port of x86pte_release_pagetable() (htable.c 2015).
+ * PORT: nothing to undo with the kpm-style mapping above.
+ */
+static void
+x86pte_release_pagetable(htable_t *ht)
+{
+	(void) ht;
+}
+
+/* Port of x86pte_get() (htable.c 2015).  No locks.
+ *
+ * Read one entry atomically.
+ */
+x86pte_t
+x86pte_get(htable_t *ht, uint_t entry)
+{
+	x86pte_t *ptep;
+	x86pte_t pte;
+
+	ASSERT(entry < mmu.ptes_per_table);
+	ptep = x86pte_access_pagetable(ht, entry);
+	pte = get_pte(ptep);
+	x86pte_release_pagetable(ht);
+	return (pte);
+}
+
+/* Port of x86pte_set() (htable.c 2015).  No lock needed by itself; callers
+ * serialise consistent mappings with the page's mlist lock.
+ *
+ * Unconditionally install new (non-zero) at entry; returns the previous
+ * entry.  When the frame stays the same, the REF/MOD bits already there
+ * are kept (the simulated MMU may set them at any moment, hence the CAS
+ * loop).  A large page cannot replace a PTP: then LPAGE_ERROR is returned
+ * and nothing changes, so the caller can retry with smaller pages.  If the
+ * old entry had been used (REF), translations of it are shot down.
+ */
+x86pte_t
+x86pte_set(htable_t *ht, uint_t entry, x86pte_t new, void *ptr)
+{
+	x86pte_t old;
+	x86pte_t prev;
+	x86pte_t n;
+	x86pte_t *ptep;
+	level_t l = ht->ht_level;
+	x86pte_t pfn_mask = (l != 0) ? PT_PADDR_LGPG : PT_PADDR;
+	uintptr_t addr = htable_e2va(ht, entry);
+	hat_t *hat = ht->ht_hat;
+
+	ASSERT(new != 0);	/* invalidation goes through x86pte_inval */
+	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
+	ptep = (ptr != NULL) ? (x86pte_t *)ptr :
+	    x86pte_access_pagetable(ht, entry);
+
+	for (;;) {
+		prev = get_pte(ptep);
+		n = new;
+		if (PTE_ISVALID(n) && (prev & pfn_mask) == (new & pfn_mask))
+			n |= prev & (PT_REF | PT_MOD);
+
+		/*
+		 * Somebody installed exactly this already.
+		 * PORT: the kernel flushes this CPU's TLB entry here; a
+		 * worker thread has no TLB, so there is nothing to do.
+		 */
+		if (prev == n) {
+			old = new;
+			goto done;
+		}
+
+		/* A large page must not overwrite a pointer to a table. */
+		if (l > 0 && (prev & PT_VALID) && !(prev & PT_PAGESIZE)) {
+			old = LPAGE_ERROR;
+			goto done;
+		}
+
+		old = cas_pte(ptep, prev, n);
+		if (old == prev)
+			break;
+	}
+
+	/*
+	 * Shoot down the old translation if it may be cached.  The frame only
+	 * changes under NOSYNC/NOCONSIST mappings, which are born with REF and
+	 * MOD set, so a late REF/MOD write-back cannot be lost here.
+	 */
+	if (old & PT_REF)
+		hat_tlb_inval(hat, addr);
+
+done:
+	if (ptr == NULL)
+		x86pte_release_pagetable(ht);
+	return (old);
+}
+
+/* Port of x86pte_cas() (htable.c 2015).  No locks; used for PTPs under
+ * the bucket mutex of the child table.
+ *
+ * Compare-and-swap one entry; returns what was found.  No TLB work: PTPs
+ * are made with REF already set and never change otherwise.
+ */
+static x86pte_t
+x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old, x86pte_t new)
+{
+	x86pte_t *ptep;
+	x86pte_t pte;
+
+	ptep = x86pte_access_pagetable(ht, entry);
+	pte = cas_pte(ptep, old, new);
+	x86pte_release_pagetable(ht);
+	return (pte);
+}
+
+/* Port of x86pte_inval() (htable.c 2015, five-argument form).  No lock
+ * needed by itself; callers hold the page's mlist lock for consistent
+ * mappings.
+ *
+ * Clear entry, but only if it still maps the frame named by expect
+ * (expect 0: whatever it maps).  Returns the entry as it was; on a frame
+ * mismatch that is the current entry, left unchanged.  The CAS loop absorbs
+ * REF/MOD updates by the simulated MMU.  With tlb set, a translation that
+ * was used is shot down.
+ */
+x86pte_t
+x86pte_inval(htable_t *ht, uint_t entry, x86pte_t expect, x86pte_t *pte_ptr,
+    boolean_t tlb)
+{
+	x86pte_t *ptep;
+	x86pte_t oldpte;
+	x86pte_t found;
+
+	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(ht->ht_level <= (level_t)mmu.max_page_level);
+
+	ptep = (pte_ptr != NULL) ? pte_ptr : x86pte_access_pagetable(ht, entry);
+
+	for (;;) {
+		oldpte = get_pte(ptep);
+		if (expect != 0 && (oldpte & PT_PADDR) != (expect & PT_PADDR))
+			goto done;
+		found = cas_pte(ptep, oldpte, 0);
+		if (found == oldpte)
+			break;
+	}
+	if (tlb && (oldpte & (PT_REF | PT_MOD)))
+		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
+
+done:
+	if (pte_ptr == NULL)
+		x86pte_release_pagetable(ht);
+	return (oldpte);
+}
+
+/* Port of x86pte_update() (htable.c 2015).  No lock needed by itself.
+ *
+ * Replace entry with new only if it equals expect exactly; returns what was
+ * found (== expect on success).  After a successful downgrade from
+ * writable-clean to read-only, a write that slipped in through a stale
+ * translation before the shootdown completed shows up as MOD: then write
+ * permission is put back and the caller sees a failed update.
+ */
+x86pte_t
+x86pte_update(htable_t *ht, uint_t entry, x86pte_t expect, x86pte_t new)
+{
+	x86pte_t *ptep;
+	x86pte_t found;
+
+	ASSERT(new != 0);
+	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(ht->ht_level <= (level_t)mmu.max_page_level);
+
+	ptep = x86pte_access_pagetable(ht, entry);
+	found = cas_pte(ptep, expect, new);
+	if (found == expect) {
+		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
+
+		if ((expect & (PT_WRITABLE | PT_MOD)) == PT_WRITABLE &&
+		    (new & (PT_WRITABLE | PT_MOD)) == 0 &&
+		    (get_pte(ptep) & PT_MOD) != 0) {
+			do {
+				found = get_pte(ptep);
+				found = cas_pte(ptep, found,
+				    found | PT_WRITABLE);
+			} while ((found & PT_WRITABLE) == 0);
+		}
+	}
+	x86pte_release_pagetable(ht);
+	return (found);
+}
+
+/* Port of x86pte_copy() (htable.c 2015, bare-metal version).  No locks.
+ *
+ * Copy count entries starting at entry from src to dest (hat_alloc copies
+ * the kernel's top-level entries this way).  Not atomic as a whole, like
+ * the kernel's bcopy; each entry is moved with atomic accesses.
+ * PORT: both tables are reachable directly, so no second CPU window.
+ */
+void
+x86pte_copy(htable_t *src, htable_t *dest, uint_t entry, uint_t count)
+{
+	x86pte_t *sp, *dp;
+	uint_t i;
+
+	ASSERT(!(dest->ht_flags & HTABLE_VLP));
+	ASSERT(!(src->ht_flags & HTABLE_VLP));
+	ASSERT(!(src->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(!(dest->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(entry + count <= mmu.ptes_per_table);
+
+	dp = x86pte_access_pagetable(dest, entry);
+	sp = x86pte_access_pagetable(src, entry);
+	for (i = 0; i < count; ++i)
+		put_pte(&dp[i], get_pte(&sp[i]));
+	x86pte_release_pagetable(src);
+	x86pte_release_pagetable(dest);
+}
+
+/* Port of x86pte_zero() (htable.c 2015).  No locks.
+ *
+ * Clear count entries of a table nothing links to yet.
+ * PORT: relaxed atomic stores instead of a block zero, because a frame may
+ * still be visible to a simulated MMU that loaded a stale PTP to it.
+ */
+static void
+x86pte_zero(htable_t *dest, uint_t entry, uint_t count)
+{
+	x86pte_t *dp;
+	uint_t i;
+
+	ASSERT(!(dest->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(!(dest->ht_flags & HTABLE_VLP));
+	ASSERT(entry + count <= mmu.ptes_per_table);
+
+	dp = x86pte_access_pagetable(dest, entry);
+	for (i = 0; i < count; ++i)
+		put_pte(&dp[i], 0);
+	x86pte_release_pagetable(dest);
+}
