@@ -49,6 +49,13 @@ typedef struct hat {
 #define PGCNT_DEC(hat, l)	atomic_add_64(&(hat)->hat_pages_mapped[l], -1)
 #define DEMAP_ALL_ADDR	(~(uintptr_t)0)
 
+/*
+ * amd64 kernel layout (hat_i86.c): user addresses lie below _userlimit (both
+ * halves around the VA hole), the kernel from kernelbase up.  Immutable.
+ */
+extern uintptr_t	kernelbase;
+extern uintptr_t	_userlimit;
+
 extern kmutex_t		hat_list_lock;
 extern kcondvar_t	hat_list_cv;
 

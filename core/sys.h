@@ -84,6 +84,9 @@ typedef struct kmem_cache {
 	uint32_t	cache_fail_ppm;		/* 0..1000000 */
 	uint64_t	cache_budget;		/* 0 = unlimited */
 	struct kmem_cache *cache_next;		/* registry */
+	/* Constructor/destructor (run on every alloc/free; see machine.c). */
+	int		(*cache_ctor)(void *, void *, int);
+	void		(*cache_dtor)(void *, void *);
 } kmem_cache_t;
 
 kmem_cache_t *kmem_cache_create(const char *name, size_t size, size_t align,
