@@ -1,0 +1,532 @@
+/*
+ * sched.c - the controlled scheduler (see sched.h).
+ *
+ * Everything here runs on one OS thread.  The running task reaches a
+ * schedule point (vt_sched_hook), a block (lock/cv/page wait) or its end;
+ * the strategy picks the next task; a fiber switch resumes it.  Decisions
+ * depend only on the seed, the step number and task ids, never on time or
+ * addresses.
+ */
+#include "sched.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../locks/sched_ctl.h"
+#include "../locks/sched_point.h"
+
+#define SCHED_STACK	(256 * 1024)
+
+struct sched_state {
+	struct vt_sched_task	*tasks;
+	uint32_t		n;
+	struct vt_sched_params	p;
+	struct vt_sched_result	*r;
+	struct vt_fiber		main;		/* the OS thread's own context */
+	uint32_t		cur;		/* running task index */
+	uint64_t		rng[4];		/* xoshiro256** */
+	uint64_t		*change_points;	/* pct: sorted, depth-1 of them */
+	uint32_t		next_change;
+	int64_t			low_prio;	/* pct: last "lowest" priority given to a spinner */
+	uint32_t		replay_pos;
+	struct vt_sched_switch	*log;		/* switches taken */
+	uint32_t		nlog, maxlog;
+	bool			active;
+};
+
+static struct sched_state S;
+static vt_sched_objname_t objname_fn;
+static vt_sched_holder_t holder_fn;
+
+static uint64_t
+rotl(uint64_t x, int k)
+{
+	return ((x << k) | (x >> (64 - k)));
+}
+
+static uint64_t
+rng_next(void)
+{
+	uint64_t *s = S.rng;
+	uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return (res);
+}
+
+static uint64_t
+rng_below(uint64_t n)
+{
+	return (n == 0 ? 0 : rng_next() % n);
+}
+
+static uint64_t
+splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+static void
+fnv(uint64_t *h, const void *p, size_t len)
+{
+	const unsigned char *c = p;
+
+	while (len-- > 0) {
+		*h ^= *c++;
+		*h *= 0x100000001b3ULL;
+	}
+}
+
+/* Program-relative site of a schedule point: stable for one binary. */
+extern char __executable_start;
+
+static void
+site_name(enum vt_sp_kind kind, const void *obj, const void *pc, char *buf,
+    size_t len)
+{
+	if (objname_fn != NULL && (kind == VT_SP_LOCK || kind == VT_SP_TRYLOCK ||
+	    kind == VT_SP_UNLOCK) && objname_fn(obj, "mutex", buf, len) != NULL)
+		return;
+	(void) snprintf(buf, len, "pc+%#" PRIxPTR,
+	    (uintptr_t)pc - (uintptr_t)&__executable_start);
+}
+
+static void
+record(enum vt_sp_kind kind, const void *obj, const void *pc, uint32_t next)
+{
+	struct {
+		uint64_t step;
+		uint64_t site;
+		uint32_t who, to, kind, pad;
+	} d;
+	char site[96];
+
+	/* The hash covers the binary decision; text is made only for --trace. */
+	memset(&d, 0, sizeof (d));
+	d.step = S.r->steps;
+	d.site = (uintptr_t)pc - (uintptr_t)&__executable_start;
+	d.who = S.tasks[S.cur].st_id;
+	d.to = S.tasks[next].st_id;
+	d.kind = (uint32_t)kind;
+	fnv(&S.r->trace_hash, &d, sizeof (d));
+	if (S.p.trace == NULL)
+		return;
+	site_name(kind, obj, pc, site, sizeof (site));
+	(void) fprintf(S.p.trace, "%" PRIu64 " %u %s %s -> %u\n", d.step, d.who,
+	    vt_sp_kind_name(kind), site, d.to);
+}
+
+static void
+log_switch(uint32_t to)
+{
+	if (S.nlog == S.maxlog) {
+		S.maxlog = S.maxlog ? S.maxlog * 2 : 1024;
+		S.log = realloc(S.log, S.maxlog * sizeof (*S.log));
+		if (S.log == NULL)
+			abort();
+	}
+	S.log[S.nlog].sw_step = S.r->steps;
+	S.log[S.nlog].sw_to = to;
+	S.nlog++;
+}
+
+static bool
+runnable(uint32_t i)
+{
+	return (S.tasks[i].st_state == VT_TASK_RUNNABLE);
+}
+
+static uint32_t
+count_runnable(void)
+{
+	uint32_t i, c = 0;
+
+	for (i = 0; i < S.n; i++)
+		c += runnable(i);
+	return (c);
+}
+
+/* Highest-priority runnable task (pct); ties impossible (distinct prios). */
+static int
+pct_pick(void)
+{
+	uint32_t i;
+	int best = -1;
+
+	for (i = 0; i < S.n; i++)
+		if (runnable(i) && (best < 0 || S.tasks[i].st_prio >
+		    S.tasks[best].st_prio))
+			best = (int)i;
+	return (best);
+}
+
+/* The i-th runnable task, 0-based. */
+static int
+nth_runnable(uint64_t k)
+{
+	uint32_t i;
+
+	for (i = 0; i < S.n; i++)
+		if (runnable(i) && k-- == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/* Lowest-id runnable task other than `not` if possible. */
+static int
+first_runnable_except(uint32_t not)
+{
+	uint32_t i;
+	int any = -1;
+
+	for (i = 0; i < S.n; i++) {
+		if (!runnable(i))
+			continue;
+		if (i != not)
+			return ((int)i);
+		any = (int)i;
+	}
+	return (any);
+}
+
+/*
+ * Choose who runs after step S.r->steps.  yielding: the current task is
+ * spinning and should let others run.  Returns -1 if nobody can run.
+ */
+static int
+choose(bool yielding)
+{
+	uint32_t c = S.cur;
+	uint32_t nr = count_runnable();
+
+	if (nr == 0)
+		return (-1);
+	switch (S.p.strategy) {
+	case VT_STRAT_PCT:
+		if (S.next_change < S.p.depth - 1 &&
+		    S.change_points[S.next_change] == S.r->steps) {
+			/* Change point j (1-based) lowers the runner to j. */
+			S.tasks[c].st_prio = (int64_t)S.next_change + 1;
+			S.next_change++;
+		}
+		if (yielding && runnable(c) && nr > 1) {
+			/* A spinner makes progress only if others run: lowest. */
+			S.tasks[c].st_prio = --S.low_prio;
+		}
+		return (pct_pick());
+	case VT_STRAT_RANDOM:
+		if (yielding && runnable(c) && nr > 1) {
+			/* Uniform over the other runnable tasks. */
+			uint64_t k = rng_below(nr - 1);
+			int t = nth_runnable(k);
+
+			return (t >= (int)c ? nth_runnable(k + 1) : t);
+		}
+		if (runnable(c) && (double)(rng_next() >> 11) * 0x1.0p-53 >=
+		    S.p.switch_prob)
+			return ((int)c);
+		return (nth_runnable(rng_below(nr)));
+	case VT_STRAT_REPLAY:
+		if (S.replay_pos < S.p.nreplay &&
+		    S.p.replay[S.replay_pos].sw_step == S.r->steps) {
+			uint32_t to = S.p.replay[S.replay_pos++].sw_to;
+
+			if (to < S.n && runnable(to))
+				return ((int)to);
+		}
+		if (runnable(c) && !yielding)
+			return ((int)c);
+		return (first_runnable_except(c));
+	}
+	return (-1);
+}
+
+static void
+switch_to(uint32_t next)
+{
+	uint32_t prev = S.cur;
+
+	if (next == prev)
+		return;
+	S.r->switches++;
+	if (runnable(prev))
+		S.r->preemptions++;
+	log_switch(next);
+	S.cur = next;
+	vt_thread_set_current(S.tasks[next].st_kt);
+	vt_fiber_switch(&S.tasks[prev].st_fiber, &S.tasks[next].st_fiber);
+	/* Resumed: someone switched back to us (S.cur == prev again). */
+}
+
+static void
+back_to_main(void)
+{
+	struct vt_sched_task *t = &S.tasks[S.cur];
+
+	vt_fiber_switch(&t->st_fiber, &S.main);
+}
+
+static void describe_deadlock(void);
+
+/*
+ * The common decision point: count the step, stop/budget checks, choose,
+ * trace, switch.  Called from the running task's fiber.
+ */
+static void
+decide(enum vt_sp_kind kind, const void *obj, const void *pc)
+{
+	int next;
+
+	S.r->steps++;
+	if (S.p.stop_at_step != 0 && S.r->steps >= S.p.stop_at_step) {
+		S.r->outcome = VT_SCHED_STOPPED;
+		back_to_main();
+	}
+	if (S.p.max_steps != 0 && S.r->steps > S.p.max_steps) {
+		S.r->outcome = VT_SCHED_BUDGET;
+		back_to_main();
+	}
+	next = choose(kind == VT_SP_YIELD);
+	if (next < 0) {
+		describe_deadlock();
+		S.r->outcome = VT_SCHED_DEADLOCK;
+		back_to_main();
+	}
+	record(kind, obj, pc, (uint32_t)next);
+	switch_to((uint32_t)next);
+}
+
+static void
+sched_hook(enum vt_sp_kind kind, const void *obj)
+{
+	decide(kind, obj, __builtin_return_address(0));
+}
+
+/* Park the running task on obj until a wake; then return to the caller. */
+static void
+sched_block(const void *obj, const char *what)
+{
+	struct vt_sched_task *t = &S.tasks[S.cur];
+
+	t->st_state = VT_TASK_BLOCKED;
+	t->st_blocked_on = obj;
+	t->st_what = what;
+	decide(VT_SP_YIELD, obj, __builtin_return_address(0));
+}
+
+static void
+sched_wake(const void *obj)
+{
+	uint32_t i;
+
+	for (i = 0; i < S.n; i++) {
+		struct vt_sched_task *t = &S.tasks[i];
+
+		if (t->st_state == VT_TASK_BLOCKED && t->st_blocked_on == obj) {
+			t->st_state = VT_TASK_RUNNABLE;
+			t->st_blocked_on = NULL;
+			t->st_what = NULL;
+		}
+	}
+}
+
+static const struct vt_sched_ctl sched_ctl = {
+	.block = sched_block,
+	.wake = sched_wake,
+};
+
+static void
+task_main(void *arg)
+{
+	struct vt_sched_task *t = arg;
+	int next;
+
+	t->st_body(t->st_arg);
+	t->st_state = VT_TASK_DONE;
+	next = choose(false);
+	if (next < 0) {
+		uint32_t i;
+
+		for (i = 0; i < S.n; i++)
+			if (S.tasks[i].st_state == VT_TASK_BLOCKED) {
+				describe_deadlock();
+				S.r->outcome = VT_SCHED_DEADLOCK;
+				break;
+			}
+		back_to_main();
+	}
+	S.r->switches++;
+	log_switch((uint32_t)next);
+	S.cur = (uint32_t)next;
+	vt_thread_set_current(S.tasks[next].st_kt);
+	vt_fiber_switch(&t->st_fiber, &S.tasks[next].st_fiber);
+	abort();		/* nobody switches back to a finished task */
+}
+
+static void
+describe_deadlock(void)
+{
+	char *out = S.r->cycle, name[96];
+	size_t len = sizeof (S.r->cycle), used = 0;
+	uint32_t i, start = UINT32_MAX, steps;
+	int w;
+
+	/* Start from a blocked task; follow holder links to find a cycle. */
+	for (i = 0; i < S.n && start == UINT32_MAX; i++)
+		if (S.tasks[i].st_state == VT_TASK_BLOCKED)
+			start = i;
+	if (start == UINT32_MAX)
+		return;
+	i = start;
+	for (steps = 0; steps <= S.n; steps++) {
+		struct vt_sched_task *t = &S.tasks[i];
+		uint32_t holder = 0, j;
+
+		if (objname_fn == NULL || objname_fn(t->st_blocked_on,
+		    t->st_what, name, sizeof (name)) == NULL)
+			(void) snprintf(name, sizeof (name), "%s",
+			    t->st_what ? t->st_what : "?");
+		w = snprintf(out + used, len - used, "%sworker %u -> %s %s",
+		    steps ? " -> " : "", t->st_id, t->st_what ? t->st_what : "?",
+		    name);
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+		if (holder_fn != NULL)
+			holder = holder_fn(t->st_blocked_on, t->st_what);
+		if (holder == 0)
+			break;
+		for (j = 0; j < S.n && S.tasks[j].st_id != holder; j++)
+			;
+		if (j == S.n)
+			break;
+		if (j == start || steps == S.n) {
+			(void) snprintf(out + used, len - used,
+			    " -> held by worker %u (cycle)", holder);
+			break;
+		}
+		if (S.tasks[j].st_state != VT_TASK_BLOCKED) {
+			(void) snprintf(out + used, len - used,
+			    " -> held by worker %u", holder);
+			break;
+		}
+		i = j;
+	}
+}
+
+void
+vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
+    const struct vt_sched_params *p, struct vt_sched_result *r)
+{
+	uint64_t x = p->seed;
+	uint32_t i;
+	int first;
+
+	memset(r, 0, sizeof (*r));
+	r->trace_hash = 0xcbf29ce484222325ULL;
+	memset(&S, 0, sizeof (S));
+	S.tasks = tasks;
+	S.n = n;
+	S.p = *p;
+	S.r = r;
+	if (S.p.depth == 0)
+		S.p.depth = 1;
+	for (i = 0; i < 4; i++)
+		S.rng[i] = splitmix(&x);
+	vt_fiber_init_main(&S.main);
+
+	/* pct: distinct priorities depth..depth+n-1 in random order. */
+	for (i = 0; i < n; i++)
+		tasks[i].st_prio = (int64_t)(S.p.depth + i);
+	for (i = n; i > 1; i--) {
+		uint32_t j = (uint32_t)rng_below(i);
+		int64_t tmp = tasks[i - 1].st_prio;
+
+		tasks[i - 1].st_prio = tasks[j].st_prio;
+		tasks[j].st_prio = tmp;
+	}
+	S.low_prio = 0;
+	if (S.p.strategy == VT_STRAT_PCT && S.p.depth > 1) {
+		uint64_t k = S.p.steps ? S.p.steps : 1;
+
+		S.change_points = calloc(S.p.depth - 1, sizeof (uint64_t));
+		if (S.change_points == NULL)
+			abort();
+		for (i = 0; i + 1 < S.p.depth; i++)
+			S.change_points[i] = 1 + rng_below(k);
+		/* Sorted, so they are met in order of steps. */
+		for (i = 1; i + 1 < S.p.depth; i++) {
+			uint64_t v = S.change_points[i];
+			int j = (int)i - 1;
+
+			while (j >= 0 && S.change_points[j] > v) {
+				S.change_points[j + 1] = S.change_points[j];
+				j--;
+			}
+			S.change_points[j + 1] = v;
+		}
+	}
+
+	for (i = 0; i < n; i++) {
+		tasks[i].st_state = VT_TASK_RUNNABLE;
+		tasks[i].st_blocked_on = NULL;
+		if (vt_fiber_create(&tasks[i].st_fiber, SCHED_STACK, task_main,
+		    &tasks[i]) != 0)
+			abort();
+	}
+
+	S.active = true;
+	vt_sched_ctl = &sched_ctl;
+	vt_sched_hook = sched_hook;
+	first = S.p.strategy == VT_STRAT_PCT ? pct_pick() :
+	    S.p.strategy == VT_STRAT_RANDOM ? nth_runnable(rng_below(n)) : 0;
+	S.cur = (uint32_t)first;
+	log_switch(S.cur);
+	vt_thread_set_current(tasks[first].st_kt);
+	vt_fiber_switch(&S.main, &tasks[first].st_fiber);
+	/* Back on the main context: finished, deadlocked, stopped or over budget. */
+	vt_sched_hook = NULL;
+	vt_sched_ctl = NULL;
+	vt_thread_set_current(NULL);
+	S.active = false;
+	for (i = 0; i < n; i++)
+		vt_fiber_destroy(&tasks[i].st_fiber);
+	free(S.change_points);
+	S.change_points = NULL;
+}
+
+const struct vt_sched_switch *
+vt_sched_switches(uint32_t *n)
+{
+	*n = S.nlog;
+	return (S.log);
+}
+
+bool
+vt_sched_active(void)
+{
+	return (S.active);
+}
+
+uint64_t
+vt_sched_step(void)
+{
+	return (S.r != NULL ? S.r->steps : 0);
+}
+
+void
+vt_sched_set_describers(vt_sched_objname_t name, vt_sched_holder_t holder)
+{
+	objname_fn = name;
+	holder_fn = holder;
+}

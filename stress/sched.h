@@ -1,0 +1,107 @@
+/*
+ * sched.h - the controlled scheduler (DESIGN §6): workers run as fibers on
+ * one OS thread and a seeded strategy picks who runs at every schedule
+ * point, so the same seed and options give the same interleaving.
+ *
+ * Strategies:
+ *   random - at each point switch to a uniformly chosen runnable task with
+ *            probability switch_prob;
+ *   pct    - Burckhardt et al., ASPLOS 2010: distinct random priorities
+ *            (>= depth), depth-1 change points chosen uniformly in [1, k];
+ *            the highest-priority runnable task always runs; at change point
+ *            j the running task's priority drops to j;
+ *   replay - follow a recorded list of switches (shrinking, trace replay).
+ * Blocking is exact: locks and condition variables park the task on the
+ * object and releases wake it, so "no runnable task while some are blocked"
+ * is a deadlock, reported with its wait-for cycle.
+ */
+#ifndef VT_STRESS_SCHED_H
+#define VT_STRESS_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../locks/kthread.h"
+#include "../locks/sched_point.h"
+#include "fiber.h"
+
+enum vt_sched_strategy { VT_STRAT_RANDOM = 1, VT_STRAT_PCT, VT_STRAT_REPLAY };
+
+enum vt_task_state { VT_TASK_RUNNABLE, VT_TASK_BLOCKED, VT_TASK_DONE };
+
+struct vt_sched_task {
+	struct vt_fiber	st_fiber;
+	uint32_t	st_id;		/* worker id, 1..n */
+	kthread_t	*st_kt;		/* installed as curthread while running */
+	enum vt_task_state st_state;
+	const void	*st_blocked_on;	/* object it waits for (BLOCKED) */
+	const char	*st_what;	/* "mutex", "cv", "page", ... */
+	int64_t		st_prio;	/* pct priority (spinners go below 0) */
+	void		(*st_body)(void *);
+	void		*st_arg;
+};
+
+/* One forced switch of a replay schedule: at step st_step run task st_to. */
+struct vt_sched_switch {
+	uint64_t	sw_step;
+	uint32_t	sw_to;		/* task index */
+};
+
+struct vt_sched_params {
+	enum vt_sched_strategy strategy;
+	uint64_t	seed;
+	uint32_t	depth;		/* pct d (>= 1) */
+	uint64_t	steps;		/* pct k: estimated steps of the run */
+	double		switch_prob;	/* random p */
+	uint64_t	max_steps;	/* step budget (0: none): exceeding it is a hang */
+	FILE		*trace;		/* one line per decision, or NULL */
+	/* replay */
+	const struct vt_sched_switch *replay;
+	uint32_t	nreplay;
+	uint64_t	stop_at_step;	/* 0: run to the end */
+};
+
+enum vt_sched_outcome {
+	VT_SCHED_DONE = 0,	/* every task finished */
+	VT_SCHED_DEADLOCK,	/* no runnable task, some blocked */
+	VT_SCHED_BUDGET,	/* max_steps exceeded (livelock/hang) */
+	VT_SCHED_STOPPED,	/* reached stop_at_step */
+};
+
+struct vt_sched_result {
+	enum vt_sched_outcome outcome;
+	uint64_t	steps;		/* schedule points passed */
+	uint64_t	switches;	/* context switches between tasks */
+	uint64_t	preemptions;	/* switches away from a runnable task */
+	uint64_t	trace_hash;	/* FNV-1a over the decision lines */
+	char		cycle[1024];	/* deadlock: the wait-for cycle, printable */
+};
+
+/*
+ * Run the tasks (already filled: id, kt, body, arg) to completion under the
+ * strategy on the calling OS thread.  Installs vt_sched_hook and the block/
+ * wake control for the duration.  Returns when all tasks are done, on
+ * deadlock, on budget exhaustion, or at stop_at_step (then the remaining
+ * fibers are abandoned: the caller must not touch shared state after that
+ * except to report).
+ */
+void vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
+    const struct vt_sched_params *p, struct vt_sched_result *r);
+
+/* The switches taken by the last vt_sched_run (for shrinking and traces). */
+const struct vt_sched_switch *vt_sched_switches(uint32_t *n);
+
+/* True while vt_sched_run is active on this process. */
+bool vt_sched_active(void);
+/* Current step number (for flight recorders). */
+uint64_t vt_sched_step(void);
+
+/* Name of the object a task waits on, for cycle printing (set by engine). */
+typedef const char *(*vt_sched_objname_t)(const void *obj, const char *what,
+    char *buf, size_t len);
+/* Who holds obj (kthread id) or 0; lets the deadlock report follow the chain. */
+typedef uint32_t (*vt_sched_holder_t)(const void *obj, const char *what);
+void vt_sched_set_describers(vt_sched_objname_t name, vt_sched_holder_t holder);
+
+#endif /* VT_STRESS_SCHED_H */
