@@ -1,0 +1,38 @@
+/*
+ * hment_steal.c - `hment-steal`: mappers over many hats and few library
+ * pages (so each page has a long hment list) with a starved hment cache:
+ * a small hment_reserve_amount and KM_NOSLEEP failures make hment_alloc
+ * fall back to hment_steal, which unmaps other workers' mappings while they
+ * map and unmap.
+ */
+#include "scenario.h"
+
+#include "../stress/world.h"
+
+static const struct vt_role roles[] = {
+	{ "mapper", "map/unmap library pages in its VA slots of random hats",
+	    1, 1, vt_world_mapper_op, vt_world_mapper_init,
+	    vt_world_mapper_fini },
+};
+
+static void
+defaults(struct vt_config *c)
+{
+	c->hats = 16;
+	c->shared_pages = 16;
+	c->va_slots = 64;
+	c->hment_reserve_amount = 4;
+	c->kmem_fail = 0.25;
+}
+
+const struct vt_scenario_ops vt_scenario_hment_steal = {
+	.name = "hment-steal",
+	.desc = "map/unmap with a starved hment cache: hment_alloc falls back "
+	    "to hment_steal",
+	.roles = roles,
+	.nroles = sizeof (roles) / sizeof (roles[0]),
+	.defaults = defaults,
+	.setup = vt_world_setup,
+	.teardown = vt_world_teardown,
+	.needs_tryenter = false,
+};

@@ -1,0 +1,47 @@
+/*
+ * mmu_role.c - `mmu`: the simulated hardware role any scenario may add with
+ * --mmu N.  A walker loads a random hat on its simulated CPU, walks a few of
+ * the VAs the other roles map (setting REF/MOD with CAS as the CPU does),
+ * then goes idle again.
+ */
+#include "scenario.h"
+
+#include "../core/mmu.h"
+#include "../stress/world.h"
+
+/*
+ * One burst of walks.  Holds the as's a_lock as READER for the whole burst
+ * (the hat cannot be freed or re-shared under it, as a running process's
+ * cannot); the walks themselves take no locks.  The CPU number is this
+ * walker's rank among the mmu workers.
+ */
+static void
+mmu_op(struct vt_worker *w)
+{
+	uint32_t cpu = w->role_rank;
+	struct vt_world_as *wa = vt_world_as_enter(w, RW_READER);
+	hat_t *hat = wa->wa_as.a_hat;
+	uint32_t n;
+
+	vt_mmu_switch(cpu, hat);
+	for (n = 2 + (uint32_t)vt_worker_rand_below(w, 7); n > 0; n--) {
+		uintptr_t va = vt_world_pick_walk_va(w);
+		bool write = vt_worker_chance(w, 30);
+		int rc = vt_mmu_walk(cpu, va, write);
+
+		vt_worker_event(w, VT_OP_MMU_WALK, hat->hat_id, va, write, rc);
+	}
+	vt_mmu_switch(cpu, NULL);
+	vt_world_as_exit(wa);
+}
+
+const struct vt_role vt_mmu_role = {
+	.name = "mmu",
+	.desc = "simulated CPU: load a hat, walk its page tables without locks "
+	    "(REF/MOD by CAS), go idle",
+	.weight = 0,
+	.min_count = 0,
+	.op = mmu_op,
+	.worker_init = NULL,
+	.worker_fini = NULL,
+};

@@ -1,0 +1,35 @@
+/*
+ * registry.c - the scenario catalogue (DESIGN §7), in `vmtorture list`
+ * order, and lookup by name.
+ */
+#include "scenario.h"
+
+#include <string.h>
+
+/* Defined one per file in scenarios/. */
+extern const struct vt_scenario_ops vt_scenario_map_unmap;
+extern const struct vt_scenario_ops vt_scenario_hment_steal;
+extern const struct vt_scenario_ops vt_scenario_htable_steal;
+extern const struct vt_scenario_ops vt_scenario_pageunload;
+
+const struct vt_scenario_ops *const vt_scenarios[] = {
+	&vt_scenario_map_unmap,
+	&vt_scenario_hment_steal,
+	&vt_scenario_htable_steal,
+	&vt_scenario_pageunload,
+	NULL
+};
+
+/* NULL if no scenario has that name. */
+const struct vt_scenario_ops *
+vt_scenario_find(const char *name)
+{
+	const struct vt_scenario_ops *const *sp;
+
+	if (name == NULL)
+		return (NULL);
+	for (sp = vt_scenarios; *sp != NULL; sp++)
+		if (strcmp((*sp)->name, name) == 0)
+			return (*sp);
+	return (NULL);
+}
