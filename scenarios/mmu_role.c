@@ -23,6 +23,7 @@ mmu_op(struct vt_worker *w)
 	hat_t *hat = wa->wa_as.a_hat;
 	uint32_t n;
 
+	ASSERT(cpu < vt_mmu_ncpus());
 	vt_mmu_switch(cpu, hat);
 	for (n = 2 + (uint32_t)vt_worker_rand_below(w, 7); n > 0; n--) {
 		uintptr_t va = vt_world_pick_walk_va(w);

@@ -247,7 +247,7 @@ setup_large(const struct vt_config *c)
 		return;
 	/* Every constituent page carries the size code, as in the kernel. */
 	for (i = 0; i < VT_WORLD_LARGE_PAGES; i++)
-		pp[i].p_szc = 1;
+		VERIFY(pp[i].p_szc == 1);
 	ASSERT(PP_GROUPLEADER(pp, 1) == pp);
 	vt_world.w_large = pp;
 }
@@ -365,12 +365,9 @@ vt_world_teardown(void)
 			if (vt_world.w_ism[i] != NULL)
 				free_data_page(vt_world.w_ism[i]);
 	}
-	if (vt_world.w_large != NULL) {
-		for (i = 0; i < VT_WORLD_LARGE_PAGES; i++)
-			vt_world.w_large[i].p_szc = 0;
-		for (i = 0; i < VT_WORLD_LARGE_PAGES; i++)
-			free_data_page(&vt_world.w_large[i]);
-	}
+	/* vt_frame_free clears p_szc; every page is unmapped by now. */
+	for (i = 0; vt_world.w_large != NULL && i < VT_WORLD_LARGE_PAGES; i++)
+		free_data_page(&vt_world.w_large[i]);
 	for (i = 0; vt_world.w_lib != NULL && i < vt_world.w_nlib; i++)
 		if (vt_world.w_lib[i] != NULL)
 			free_data_page(vt_world.w_lib[i]);
