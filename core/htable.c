@@ -37,13 +37,6 @@
 #include "hment.h"
 #include "page.h"
 
-/*
- * PORT: the simulation has no kernel part in user address spaces; a user
- * address space ends where the amd64 VA hole begins, so that is what the
- * checks against kernelbase use.
- */
-#define	kernelbase	(mmu.hole_start)
-
 kmem_cache_t *htable_cache;
 
 /*
