@@ -31,6 +31,7 @@
 #include "audit.h"
 
 #include <inttypes.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,9 @@ struct audit {
 	struct amap	hmap;		/* hment_t* in the hash -> hrec index */
 	struct amap	lmap;		/* hment_t* on some list -> pfn (low 32) */
 	uint64_t	nlisted;
+	uint64_t	bucket_visits;	/* hments visited in the current bucket */
+	uint64_t	bucket_limit;	/* more than this: the bucket loops */
+	jmp_buf		bucket_escape;
 };
 
 static void
@@ -739,6 +743,10 @@ scan_table(struct audit *a, uint32_t idx)
 		/* A leaf mapping. */
 		nvalid++;
 		pfn = PTE2PFN(pte, l);
+		if (pfn == 0)
+			viol(a, VT_AUDIT_FRAME_TAG, "%s entry %u: PTE 0x%" PRIx64
+			    " maps pfn 0, which the machine keeps back",
+			    tname(ht, b1, sizeof (b1)), e, (uint64_t)pte);
 		{
 			pgcnt_t n = l == 0 ? 1 : SZCPAGES(l), i;
 
@@ -925,17 +933,32 @@ hash_visit(hment_t *hm, uint32_t bucket, void *arg)
 	} else {
 		a->hrecs[i].count++;
 	}
+	/*
+	 * A corrupted chain or tree can loop forever.  The bucket walk takes
+	 * no locks (world stopped), so leaving it with longjmp is safe.
+	 */
+	if (++a->bucket_visits > a->bucket_limit)
+		longjmp(a->bucket_escape, 1);
 }
 
 static void
 walk_hment_hash(struct audit *a)
 {
-	uint32_t idx;
+	volatile uint32_t idx;
 
 	if (hment_table == NULL)
 		return;
-	for (idx = 0; idx < hment_hash_entries; idx++)
-		vt_hment_bucket_foreach(idx, hash_visit, a);
+	a->bucket_limit = 1024 + 2 * (hment_cache != NULL ?
+	    VT_PEEK(hment_cache->cache_outstanding) : 0);
+	for (idx = 0; idx < hment_hash_entries; idx++) {
+		a->bucket_visits = 0;
+		if (setjmp(a->bucket_escape) == 0)
+			vt_hment_bucket_foreach(idx, hash_visit, a);
+		else
+			viol(a, VT_AUDIT_HASH_EXTRA, "hment hash bucket %u "
+			    "does not end after %" PRIu64 " visits (cycle?)",
+			    (uint32_t)idx, a->bucket_visits);
+	}
 }
 
 /* ------------------------------------------------- 6. mapping lists */
@@ -1200,15 +1223,10 @@ check_htable_conserve(struct audit *a)
 }
 
 /*
- * PORT: frame 0 is never handed out by the frame allocator?  See
- * first_free_pfn() below.
+ * freemem counts every frame tagged free.  machine.c keeps pfn 0 back at
+ * boot by tagging it VT_FRAME_DATA (never mapped), so it needs no special
+ * case here; the PTE scan reports any PTE or PTP naming pfn 0.
  */
-static pfn_t
-first_free_pfn(void)
-{
-	return (0);
-}
-
 static void
 check_frames(struct audit *a)
 {
@@ -1219,9 +1237,13 @@ check_frames(struct audit *a)
 	for (pfn = 0; pfn < vt_npages; pfn++) {
 		uint8_t tag = VT_PEEK(vt_frame_tag[pfn]);
 
+		if ((tag == VT_FRAME_FREE) != (PP_ISFREE(&pages[pfn]) != 0))
+			viol(a, VT_AUDIT_FRAME_TAG, "frame pfn %" PRIu64
+			    " is tagged %u but its page_t is %s",
+			    (uint64_t)pfn, tag, PP_ISFREE(&pages[pfn]) ?
+			    "P_FREE" : "not P_FREE");
 		if (tag == VT_FRAME_FREE) {
-			if (pfn >= first_free_pfn())
-				nfree++;
+			nfree++;
 		} else if (tag >= VT_FRAME_PT && tag < VT_FRAME_NTAGS) {
 			if (a->frame_owner[pfn] == 0)
 				viol(a, VT_AUDIT_FRAME_TAG, "frame pfn %" PRIu64
