@@ -403,9 +403,10 @@ walk_hats(struct audit *a)
 		fl = VT_PEEK(hat->hat_flags);
 		if (fl & (HAT_VICTIM | HAT_FREEING))
 			viol(a, VT_AUDIT_HAT_LIST, "hat %" PRIu32 " has flags "
-			    "0x%x (%s%s) at rest", hat->hat_id, fl,
-			    (fl & HAT_VICTIM) ? "VICTIM " : "",
-			    (fl & HAT_FREEING) ? "FREEING" : "");
+			    "0x%x (%s) at rest", hat->hat_id, fl,
+			    (fl & (HAT_VICTIM | HAT_FREEING)) ==
+			    (HAT_VICTIM | HAT_FREEING) ? "VICTIM|FREEING" :
+			    (fl & HAT_VICTIM) ? "VICTIM" : "FREEING");
 	}
 	if (khat->hat_prev != prev)
 		viol(a, VT_AUDIT_HAT_LIST, "kas.a_hat->hat_prev is not the "

@@ -370,6 +370,16 @@ damage_hash_extra(void)
 	expect(VT_AUDIT_HASH_EXTRA, "unlisted hment put in the hash");
 	hment_table[idx] = saved;
 	audit_clean("after removing the stray hment");
+
+	/* 2006 chains: a bucket that loops must not hang the audit. */
+	if (hment_revision == HMENT_REV_2006_CHAIN) {
+		hment_t *hm = nth_hment(W.pb, 0), *next = hm->hm_hashnext;
+
+		hm->hm_hashnext = hm;
+		expect(VT_AUDIT_HASH_EXTRA, "hash chain made to loop");
+		hm->hm_hashnext = next;
+		audit_clean("after unlooping the chain");
+	}
 }
 
 static void
