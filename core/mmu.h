@@ -1,0 +1,78 @@
+/*
+ * mmu.h - simulated hardware: CPUs that walk page tables like an x86 MMU.
+ *
+ * A simulated CPU c (0 <= c < ncpus <= 64) has a loaded hat ("cr3") and a
+ * walk generation counter that is odd while it is in the middle of a walk.
+ * vt_mmu_walk() follows the loaded hat's tables from its top table WITHOUT
+ * taking any lock, loading each PTE atomically; it checks that every PTP
+ * leads to a frame tagged as a page table of the next level and every leaf
+ * to a data frame (else vt_fail("mmu", ...)), and sets PT_REF (PT_MOD on a
+ * write) with a CAS that only succeeds if the PTE is unchanged, as hardware
+ * does.  That is what makes x86pte_inval/x86pte_update loop.
+ *
+ * hat_tlb_inval() (hat_i86.c) is the cross-call: it waits, through
+ * vt_mmu_xcall(), for every simulated CPU running the hat (every CPU for the
+ * kernel hat or a HAT_SHARED hat) that is in the middle of a walk to finish
+ * it.  This models the IPI acknowledgement, and it is why htable code may
+ * free a page-table frame once it has unlinked the PTP and invalidated.
+ *
+ * Rules for callers (the mmu role):
+ *   - CPU c is driven by one thread at a time (its "owner").
+ *   - vt_mmu_switch(c, hat) and vt_mmu_walk(c, ...) are called holding
+ *     hat->hat_as->a_lock as reader, so the hat cannot be freed meanwhile.
+ *   - Before dropping that lock the owner switches the CPU away
+ *     (vt_mmu_switch(c, NULL)): a hat is never left loaded on a CPU when
+ *     its address space lock is released.  hat_free_end() panics if a CPU
+ *     still has the hat loaded, and vt_mmu_switch() refuses a HAT_FREEING
+ *     hat (hat_tlb_inval is a no-op for those, so walking one is unsafe).
+ */
+#ifndef VT_CORE_MMU_H
+#define VT_CORE_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hat.h"
+
+#define VT_MMU_MAXCPUS	64		/* cpuset_t is a 64-bit mask */
+
+/* Create ncpus idle simulated CPUs (setup; no walkers running). */
+void vt_mmu_init(uint32_t ncpus);
+/* Destroy them; every CPU must be idle (hat NULL). */
+void vt_mmu_fini(void);
+uint32_t vt_mmu_ncpus(void);
+
+/*
+ * Load hat on CPU c (NULL: idle).  Clears c in the previous hat's hat_cpus
+ * and sets it in the new one's (atomics), like hat_switch().  Caller: the
+ * CPU's owner, holding the AS lock of both the old and the new hat.
+ */
+void vt_mmu_switch(uint32_t c, hat_t *hat);
+hat_t *vt_mmu_current(uint32_t c);	/* the hat loaded on c, or NULL */
+
+/*
+ * Translate va on CPU c.  Returns 1 on a successful translation (REF, and
+ * MOD for a write, now set in the leaf PTE), 0 on a fault (invalid entry,
+ * write to a read-only page, no hat loaded, or va in the VA hole).  Takes
+ * no lock; the caller holds the loaded hat's AS lock as reader.
+ */
+int vt_mmu_walk(uint32_t c, uintptr_t va, bool write);
+
+/*
+ * The cross-call behind hat_tlb_inval(): wait until every CPU in cpus that
+ * is walking hat's tables (any tables, when hat is the kernel hat) has
+ * finished its current walk.  Takes no lock; may be called with mlist and
+ * htable bucket mutexes held.  Returns how many CPUs it had to wait for;
+ * *idle gets the number of targeted CPUs with no hat loaded.
+ */
+uint32_t vt_mmu_xcall(hat_t *hat, cpuset_t cpus, uint32_t *idle);
+
+/* Walk counters (reports): walks, faults, REF/MOD CAS retries. */
+struct vt_mmu_stats {
+	uint64_t	walks;
+	uint64_t	faults;
+	uint64_t	cas_retries;
+};
+void vt_mmu_stats(struct vt_mmu_stats *out);
+
+#endif /* VT_CORE_MMU_H */
