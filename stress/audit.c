@@ -670,25 +670,6 @@ check_parent(struct audit *a, uint32_t idx)
 		    (uint64_t)pte, (uint64_t)want);
 }
 
-/*
- * A PTP in a user hat's top-level table may be a copy of a kernel top-level
- * entry (hat_alloc copies the kernel's ranges with x86pte_copy, which does
- * not count them in ht_valid_cnt).  True if entry e of ht is such a copy.
- */
-static bool
-kernel_ptp_copy(struct audit *a, struct trec *t, uint_t e, x86pte_t pte)
-{
-	htable_t *ht = t->ht;
-	struct trec *k;
-
-	if (t->hat == kas.a_hat || ht->ht_level != (level_t)mmu.max_level)
-		return (false);
-	k = hashed_lookup(a, kas.a_hat, entry_va(ht, e), ht->ht_level - 1);
-	return (k != NULL && k->ht->ht_pfn == PTE2PFN(pte, ht->ht_level) &&
-	    PTE_NOREFMOD(pte) == PTE_NOREFMOD(MAKEPTP(k->ht->ht_pfn,
-	    ht->ht_level - 1)));
-}
-
 static void
 scan_table(struct audit *a, uint32_t idx)
 {
@@ -716,9 +697,12 @@ scan_table(struct audit *a, uint32_t idx)
 			uintptr_t va = entry_va(ht, e);
 
 			c = hashed_lookup(a, t->hat, va, l - 1);
+			/*
+			 * Note: the kernel's hat_alloc copies the kernel's
+			 * top-level PTPs into each user top table; this port's
+			 * does not (hat_i86.c), so no foreign PTP is excused.
+			 */
 			if (c == NULL) {
-				if (kernel_ptp_copy(a, t, e, pte))
-					continue;	/* not counted */
 				nvalid++;
 				viol(a, VT_AUDIT_PARENT_PTP, "%s entry %u: PTP "
 				    "0x%" PRIx64 " (va 0x%" PRIxPTR ") leads "
