@@ -85,14 +85,14 @@ uint32_t active_ptables = 0;		/* atomics; racy reads */
  */
 static uint64_t htable_next_id = 0;	/* atomics */
 
-static void link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr);
-static void unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr);
-static void htable_free(htable_t *ht);
-static x86pte_t *x86pte_access_pagetable(htable_t *ht, uint_t index);
-static void x86pte_release_pagetable(htable_t *ht);
-static x86pte_t x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old,
-    x86pte_t new);
-static void x86pte_zero(htable_t *dest, uint_t entry, uint_t count);
+/* Forward declarations (definitions further down). */
+static void htable_free(htable_t *);
+static void x86pte_zero(htable_t *, uint_t, uint_t);
+static x86pte_t x86pte_cas(htable_t *, uint_t, x86pte_t, x86pte_t);
+static void link_ptp(htable_t *, htable_t *, uintptr_t);
+static void unlink_ptp(htable_t *, htable_t *, uintptr_t);
+static x86pte_t *x86pte_access_pagetable(htable_t *, uint_t);
+static void x86pte_release_pagetable(htable_t *);
 
 /*
  * Port of the HTABLE_ENTER()/HTABLE_EXIT() macros: take / drop the mutex
@@ -100,59 +100,61 @@ static void x86pte_zero(htable_t *dest, uint_t entry, uint_t count);
  * vt_htable_mutex, the kernel's HTABLE_MUTEX_HASH).
  * PORT: functions, because no macro in this project takes a lock.
  */
-static void
-htable_enter(uint_t h)
+static void htable_enter(uint_t h)
 {
 	mutex_enter(vt_htable_mutex(h));
 }
 
-static void
-htable_exit(uint_t h)
+static void htable_exit(uint_t h)
 {
 	mutex_exit(vt_htable_mutex(h));
+}
+
+static bool bucket_held(uint_t h)
+{
+	return MUTEX_HELD(vt_htable_mutex(h));
 }
 
 /*
  * ht_busy: changed only under the bucket mutex, but read without it by
  * htable_steal_active and hment_steal, so every access is a relaxed atomic.
  */
-static inline int16_t
-busy_of(const htable_t *ht)
+static inline int16_t busy_of(const htable_t *ht)
 {
-	return (VT_RACY_LOAD(ht->ht_busy));
+	return VT_RACY_LOAD(ht->ht_busy);
 }
 
-/* Bucket mutex of ht held on entry (asserted by the callers). */
-static inline void
-busy_add(htable_t *ht, int d)
+/* Bucket mutex of ht held on entry (callers assert it). */
+static inline void busy_add(htable_t *ht, int d)
 {
 	VT_RACY_STORE(ht->ht_busy, (int16_t)(busy_of(ht) + d));
 }
 
-static inline int16_t
-valid_of(const htable_t *ht)
+static inline int16_t valid_of(const htable_t *ht)
 {
-	return (VT_RACY_LOAD(ht->ht_valid_cnt));
+	return VT_RACY_LOAD(ht->ht_valid_cnt);
 }
 
-static inline uint32_t
-lockcnt_of(const htable_t *ht)
+static inline uint32_t lockcnt_of(const htable_t *ht)
 {
-	return (VT_RACY_LOAD(ht->ht_lock_cnt));
+	return VT_RACY_LOAD(ht->ht_lock_cnt);
 }
 
-static inline uint16_t
-hatflags_of(const hat_t *hat)
+static inline uint16_t hatflags_of(const hat_t *hat)
 {
-	return (VT_RACY_LOAD(hat->hat_flags));
+	return VT_RACY_LOAD(hat->hat_flags);
+}
+
+static inline uint_t bucket_of(const htable_t *ht)
+{
+	return HTABLE_HASH(ht->ht_hat, ht->ht_vaddr, ht->ht_level);
 }
 
 /*
  * Hash chain maintenance.  Bucket mutex of bucket h held on entry (or the
  * hat is HAT_FREEING and nobody else can see it).
  */
-static void
-hash_insert(hat_t *hat, uint_t h, htable_t *ht)
+static void hash_insert(hat_t *hat, uint_t h, htable_t *ht)
 {
 	htable_t *head = hat->hat_ht_hash[h];
 
@@ -163,11 +165,9 @@ hash_insert(hat_t *hat, uint_t h, htable_t *ht)
 	hat->hat_ht_hash[h] = ht;
 }
 
-static void
-hash_remove(hat_t *hat, uint_t h, htable_t *ht)
+static void hash_remove(hat_t *hat, uint_t h, htable_t *ht)
 {
-	htable_t *nx = ht->ht_next;
-	htable_t *pv = ht->ht_prev;
+	htable_t *nx = ht->ht_next, *pv = ht->ht_prev;
 
 	if (nx != NULL)
 		nx->ht_prev = pv;
@@ -184,22 +184,19 @@ hash_remove(hat_t *hat, uint_t h, htable_t *ht)
  * and the simulated MMU writes REF/MOD concurrently); CAS_PTE is the
  * kernel-named atomic_cas_64.  Both are schedule points.
  */
-static inline x86pte_t
-get_pte(x86pte_t *ptep)
+static inline x86pte_t get_pte(x86pte_t *ptep)
 {
 	vt_sched_point(VT_SP_RACY, ptep);
-	return (__atomic_load_n(ptep, __ATOMIC_ACQUIRE));
+	return __atomic_load_n(ptep, __ATOMIC_ACQUIRE);
 }
 
-static inline x86pte_t
-cas_pte(x86pte_t *ptep, x86pte_t old, x86pte_t new)
+static inline x86pte_t cas_pte(x86pte_t *ptep, x86pte_t cmp, x86pte_t nv)
 {
-	return (atomic_cas_64((volatile uint64_t *)ptep, old, new));
+	return atomic_cas_64((volatile uint64_t *)ptep, cmp, nv);
 }
 
 /* Relaxed store, for tables nothing can reach yet (zeroing, copying). */
-static inline void
-put_pte(x86pte_t *ptep, x86pte_t v)
+static inline void put_pte(x86pte_t *ptep, x86pte_t v)
 {
 	__atomic_store_n(ptep, v, __ATOMIC_RELAXED);
 }
@@ -209,8 +206,7 @@ put_pte(x86pte_t *ptep, x86pte_t v)
  * taken over from a cached or stolen htable may change level, so the tag is
  * rewritten whenever such a frame is handed out again.
  */
-static void
-ptable_settag(pfn_t pfn, level_t level)
+static void ptable_settag(pfn_t pfn, level_t level)
 {
 	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)(VT_FRAME_PT + level));
 }
@@ -225,14 +221,12 @@ ptable_settag(pfn_t pfn, level_t level)
  * frames need no name, so the argument is the level for the frame's owner
  * tag instead.  NOMEMWAIT() (pageout and friends) is always false here.
  */
-static pfn_t
-ptable_alloc(level_t level)
+static pfn_t ptable_alloc(level_t level)
 {
 	page_t *pp;
-	pfn_t pfn;
 
 	if (VT_RACY_LOAD(freemem) <= throttlefree + 1)
-		return (PFN_INVALID);
+		return PFN_INVALID;
 
 	/*
 	 * Optional forced failures (see force_steal).
@@ -242,19 +236,18 @@ ptable_alloc(level_t level)
 	if (VT_RACY_LOAD(can_steal_post_boot) && force_steal > 1 &&
 	    atomic_add_32_nv(&ptable_cnt, 1) > force_steal) {
 		VT_RACY_STORE(ptable_cnt, 0);
-		return (PFN_INVALID);
+		return PFN_INVALID;
 	}
 
 	/* PORT: page_get_physical() becomes the simulated frame allocator. */
 	pp = vt_frame_alloc((enum vt_frame_tag)(VT_FRAME_PT + level));
 	if (pp == NULL)
-		return (PFN_INVALID);
-	pfn = pp->p_pagenum;
-	if (pfn == PFN_INVALID)
+		return PFN_INVALID;
+	if (pp->p_pagenum == PFN_INVALID)
 		panic("ptable_alloc(): frame without a pfn");
-	atomic_inc_32(&active_ptables);
 	HATSTAT_INC(hs_ptable_allocs);
-	return (pfn);
+	atomic_inc_32(&active_ptables);
+	return pp->p_pagenum;
 }
 
 /* Port of ptable_free() (htable.c 2015).  No HAT lock needed.
@@ -265,18 +258,17 @@ ptable_alloc(level_t level)
  * are never locked or looked up by anyone else, so all of that collapses
  * into vt_frame_free().
  */
-static void
-ptable_free(pfn_t pfn)
+static void ptable_free(pfn_t pfn)
 {
-	page_t *pp = page_numtopp_nolock(pfn);
+	page_t *pp;
 
 	ASSERT(pfn != PFN_INVALID);
-	HATSTAT_INC(hs_ptable_frees);
+	pp = page_numtopp_nolock(pfn);
 	atomic_dec_32(&active_ptables);
+	HATSTAT_INC(hs_ptable_frees);
 	if (pp == NULL)
 		panic("ptable_free(): pfn %" PRIu64 " has no page", pfn);
-	ASSERT(pp->p_pagenum == pfn);
-	ASSERT(vt_frame_tag_get(pfn) >= VT_FRAME_PT);
+	ASSERT(pp->p_pagenum == pfn && vt_frame_tag_get(pfn) >= VT_FRAME_PT);
 	vt_frame_free(pp);
 }
 
@@ -285,16 +277,15 @@ ptable_free(pfn_t pfn)
  *
  * Push a page-less htable onto the reserve pool.
  */
-static void
-htable_put_reserve(htable_t *ht)
+static void htable_put_reserve(htable_t *ht)
 {
-	ht->ht_hat = NULL;
 	ASSERT(ht->ht_pfn == PFN_INVALID);
+	ht->ht_hat = NULL;
 	HATSTAT_INC(hs_htable_rputs);
 	mutex_enter(&htable_reserve_mutex);
 	ht->ht_next = htable_reserve_pool;
-	htable_reserve_pool = ht;
 	VT_RACY_STORE(htable_reserve_cnt, htable_reserve_cnt + 1);
+	htable_reserve_pool = ht;
 	mutex_exit(&htable_reserve_mutex);
 }
 
@@ -303,22 +294,22 @@ htable_put_reserve(htable_t *ht)
  *
  * Pop one htable off the reserve pool, or NULL when it is empty.
  */
-static htable_t *
-htable_get_reserve(void)
+static htable_t *htable_get_reserve(void)
 {
-	htable_t *ht = NULL;
+	htable_t *ht;
 
 	mutex_enter(&htable_reserve_mutex);
-	if (htable_reserve_cnt != 0) {
-		ht = htable_reserve_pool;
-		ASSERT(ht != NULL);
-		ASSERT(ht->ht_pfn == PFN_INVALID);
+	ht = htable_reserve_pool;
+	if (htable_reserve_cnt == 0) {
+		ht = NULL;
+	} else {
+		ASSERT(ht != NULL && ht->ht_pfn == PFN_INVALID);
 		htable_reserve_pool = ht->ht_next;
 		VT_RACY_STORE(htable_reserve_cnt, htable_reserve_cnt - 1);
 		HATSTAT_INC(hs_htable_rgets);
 	}
 	mutex_exit(&htable_reserve_mutex);
-	return (ht);
+	return ht;
 }
 
 /* Port of htable_initial_reserve() (htable.c 2015).  Boot only; takes the
@@ -326,13 +317,11 @@ htable_get_reserve(void)
  *
  * Fill the reserve with count tables plus the built-in amount.
  */
-void
-htable_initial_reserve(uint_t count)
+void htable_initial_reserve(uint_t count)
 {
-	htable_t *ht;
-
 	for (count += HTABLE_RESERVE_AMOUNT; count > 0; --count) {
-		ht = kmem_cache_alloc(htable_cache, KM_NOSLEEP);
+		htable_t *ht = kmem_cache_alloc(htable_cache, KM_NOSLEEP);
+
 		ASSERT(ht != NULL);
 		ASSERT(VT_RACY_LOAD(use_boot_reserve));
 		ht->ht_pfn = PFN_INVALID;
@@ -346,15 +335,13 @@ htable_initial_reserve(uint_t count)
  * Give surplus reserve tables back to kmem, unless this thread may still
  * need the reserve.
  */
-void
-htable_adjust_reserve(void)
+void htable_adjust_reserve(void)
 {
 	htable_t *ht;
 
 	while (VT_RACY_LOAD(htable_reserve_cnt) > htable_reserve_amount &&
 	    !USE_HAT_RESERVES()) {
-		ht = htable_get_reserve();
-		if (ht == NULL)
+		if ((ht = htable_get_reserve()) == NULL)
 			return;
 		ASSERT(ht->ht_pfn == PFN_INVALID);
 		kmem_cache_free(htable_cache, ht);
@@ -375,29 +362,25 @@ htable_adjust_reserve(void)
  * ht_busy == 1, ht_valid_cnt == 0 and ht_lock_cnt == 0 before stealing.
  * The parent's hold is dropped (htable_release) after the bucket mutex.
  */
-static void
-htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
+static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
     uint_t *stolen, htable_t **list)
 {
 	/* PORT: the kernel's unlocked static rotor, made an atomic counter. */
 	static uint32_t h_seed = 0;
+	uint_t h_start = (atomic_add_32_nv(&h_seed, 1) - 1) % hat->hat_num_hash;
+	uint_t h = h_start, e;
 	htable_t *higher, *ht;
-	uint_t h, e, h_start;
-	uintptr_t va;
 	x86pte_t pte;
 
-	h_start = (atomic_add_32_nv(&h_seed, 1) - 1) % hat->hat_num_hash;
-	h = h_start;
 	do {
 		higher = NULL;
 		htable_enter(h);
 		for (ht = hat->hat_ht_hash[h]; ht != NULL; ht = ht->ht_next) {
 			/* Cheap reasons to leave this table alone. */
-			if (busy_of(ht) != 0 ||
-			    (ht->ht_flags & HTABLE_SHARED_PFN) ||
-			    ht->ht_level > 0 ||
-			    valid_of(ht) > (int16_t)threshold ||
-			    lockcnt_of(ht) != 0)
+			if (ht->ht_level > 0 || busy_of(ht) != 0 ||
+			    (ht->ht_flags & HTABLE_SHARED_PFN) != 0 ||
+			    lockcnt_of(ht) != 0 ||
+			    valid_of(ht) > (int16_t)threshold)
 				continue;
 
 			/*
@@ -411,16 +394,16 @@ htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			/*
 			 * Unmap every valid entry, giving up as soon as
 			 * somebody else holds the table or locks an entry.
+			 * (The kernel also steps a VA it never uses.)
 			 */
-			for (e = 0, va = ht->ht_vaddr;
-			    e < HTABLE_NUM_PTES(ht) && valid_of(ht) > 0 &&
-			    busy_of(ht) == 1 && lockcnt_of(ht) == 0;
-			    ++e, va += MMU_PAGESIZE) {
+			for (e = 0; e < HTABLE_NUM_PTES(ht); ++e) {
+				if (valid_of(ht) <= 0 || busy_of(ht) != 1 ||
+				    lockcnt_of(ht) != 0)
+					break;
 				pte = x86pte_get(ht, e);
-				if (!PTE_ISVALID(pte))
-					continue;
-				hat_pte_unmap(ht, e, HAT_UNLOAD, pte, NULL,
-				    B_TRUE);
+				if (PTE_ISVALID(pte))
+					hat_pte_unmap(ht, e, HAT_UNLOAD, pte,
+					    NULL, B_TRUE);
 			}
 
 			/*
@@ -429,8 +412,8 @@ htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 * locked entry means we keep our hands off.
 			 */
 			htable_enter(h);
-			if (busy_of(ht) != 1 || valid_of(ht) != 0 ||
-			    lockcnt_of(ht) != 0) {
+			if (valid_of(ht) != 0 || lockcnt_of(ht) != 0 ||
+			    busy_of(ht) != 1) {
 				busy_add(ht, -1);
 				continue;
 			}
@@ -446,23 +429,21 @@ htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 */
 			ht->ht_next = *list;
 			*list = ht;
-			++*stolen;
+			*stolen += 1;
 			break;
 		}
 		htable_exit(h);
-		if (higher != NULL)
+		if (higher)
 			htable_release(higher);
-		if (++h == hat->hat_num_hash)
-			h = 0;
-	} while (*stolen < cnt && h != h_start);
+		h = (h + 1 == hat->hat_num_hash) ? 0 : h + 1;
+	} while (h != h_start && *stolen < cnt);
 }
 
 /* Port of move_victim() (htable.c 2015).  hat_list_lock held on entry.
  *
  * Put hat at the tail of the hat list so the next steal starts elsewhere.
  */
-static void
-move_victim(hat_t *hat)
+static void move_victim(hat_t *hat)
 {
 	hat_t *khat = kas.a_hat;
 
@@ -502,15 +483,11 @@ move_victim(hat_t *hat)
  * RETAKES it to clear HAT_VICTIM (cv_broadcast to hat_free_start waiters)
  * and to move on; the hat's hat_next is read only under hat_list_lock.
  */
-static htable_t *
-htable_steal(uint_t cnt, boolean_t reap)
+static htable_t *htable_steal(uint_t cnt, boolean_t reap)
 {
+	htable_t *list = NULL, *ht;
+	uint_t stolen = 0, pass, threshold;
 	hat_t *hat;
-	htable_t *list = NULL;
-	htable_t *ht;
-	uint_t stolen = 0;
-	uint_t pass;
-	uint_t threshold;
 
 	/*
 	 * Keep the tunable within 1..ptes_per_table.
@@ -524,15 +501,14 @@ htable_steal(uint_t cnt, boolean_t reap)
 
 	atomic_inc_32(&htable_dont_cache);
 	for (pass = 0;
-	    pass <= VT_RACY_LOAD(htable_steal_passes) && stolen < cnt; ++pass) {
+	    stolen < cnt && pass <= VT_RACY_LOAD(htable_steal_passes); ++pass) {
 		threshold = pass * mmu.ptes_per_table /
 		    VT_RACY_LOAD(htable_steal_passes);
 
 		mutex_enter(&hat_list_lock);
 
 		/* The kernel hat only anchors the list; start after it. */
-		hat = kas.a_hat->hat_next;
-		for (;;) {
+		for (hat = kas.a_hat->hat_next; ; hat = hat->hat_next) {
 			/*
 			 * Pass over hats another thread is stealing from,
 			 * ISM hosts (HAT_SHARED), and exiting hats: while
@@ -541,9 +517,9 @@ htable_steal(uint_t cnt, boolean_t reap)
 			 * over the stale entries.
 			 */
 			while (hat != NULL && (hatflags_of(hat) &
-			    (HAT_VICTIM | HAT_SHARED | HAT_FREEING)) != 0)
+			    (HAT_FREEING | HAT_VICTIM | HAT_SHARED)) != 0)
 				hat = hat->hat_next;
-			if (hat == NULL)
+			if (!hat)
 				break;
 
 			/* HAT_VICTIM keeps hat_free_start() away from it. */
@@ -553,17 +529,17 @@ htable_steal(uint_t cnt, boolean_t reap)
 
 			/* First help ourselves to the hat's free tables. */
 			hat_enter(hat);
-			while (stolen < cnt &&
-			    (ht = hat->hat_ht_cached) != NULL) {
+			for (ht = hat->hat_ht_cached; ht != NULL && stolen < cnt;
+			    ht = hat->hat_ht_cached) {
 				VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
 				ht->ht_next = list;
 				list = ht;
-				++stolen;
+				stolen++;
 			}
 			hat_exit(hat);
 
 			/* From pass 1 on, strip tables still in use too. */
-			if (pass != 0 && stolen < cnt)
+			if (stolen < cnt && pass > 0)
 				htable_steal_active(hat, cnt, threshold,
 				    &stolen, &list);
 
@@ -572,11 +548,13 @@ htable_steal(uint_t cnt, boolean_t reap)
 			 * the hat, so detach the tables now, while the hat
 			 * cannot go away (htable_free looks at ht_hat).
 			 */
-			for (ht = list; ht != NULL && reap; ht = ht->ht_next) {
-				if (ht->ht_hat == NULL)
-					continue;
-				ASSERT(ht->ht_hat == hat);
-				ht->ht_hat = NULL;
+			if (reap) {
+				for (ht = list; ht != NULL; ht = ht->ht_next) {
+					if (ht->ht_hat != NULL) {
+						ASSERT(ht->ht_hat == hat);
+						ht->ht_hat = NULL;
+					}
+				}
 			}
 
 			mutex_enter(&hat_list_lock);
@@ -586,27 +564,24 @@ htable_steal(uint_t cnt, boolean_t reap)
 			 * send this hat to the back of the list so the next
 			 * steal hurts somebody else.
 			 */
-			if (stolen == cnt && pass >= 1 && cnt == 1 &&
+			if (stolen == cnt && cnt == 1 && pass >= 1 &&
 			    kas.a_hat->hat_prev != hat)
 				move_victim(hat);
 
 			/* Unpin the hat; a waiting hat_free_start may go on. */
-			if (hatflags_of(hat) & HAT_VICTIM) {
+			if ((hatflags_of(hat) & HAT_VICTIM) != 0) {
 				ASSERT(hat != kas.a_hat);
 				VT_RACY_STORE(hat->hat_flags,
 				    (uint16_t)(hatflags_of(hat) & ~HAT_VICTIM));
 				cv_broadcast(&hat_list_cv);
 			}
-
-			hat = hat->hat_next;
 		}
 
 		mutex_exit(&hat_list_lock);
 	}
-	ASSERT(!MUTEX_HELD(&hat_list_lock));
-
+	ASSERT(MUTEX_NOT_HELD(&hat_list_lock));
 	atomic_dec_32(&htable_dont_cache);
-	return (list);
+	return list;
 }
 
 /* Port of htable_reap() (htable.c 2015).  The htable_cache reclaim callback;
@@ -615,13 +590,10 @@ htable_steal(uint_t cnt, boolean_t reap)
  * Under memory pressure, steal a slice of all page tables and free them,
  * then trim the htable and hment reserves.
  */
-void
-htable_reap(void *handle)
+void htable_reap(void *handle)
 {
-	uint_t reap_cnt;
-	htable_t *list;
-	htable_t *ht;
-	uint64_t nact;
+	uint64_t nact, want;
+	htable_t *ht, *next;
 
 	(void) handle;
 	HATSTAT_INC(hs_reap_attempts);
@@ -630,20 +602,44 @@ htable_reap(void *handle)
 
 	/* About 5% of the page tables, capped at 5% of memory, at least 10. */
 	nact = VT_RACY_LOAD(active_ptables);
-	reap_cnt = (uint_t)MAX(MIN(physmem / 20, nact / 20), 10);
+	want = MAX(MIN(physmem / 20, nact / 20), 10);
 
 	/* htable_free() below must not cache on the hats. */
 	atomic_inc_32(&htable_dont_cache);
-	list = htable_steal(reap_cnt, B_TRUE);
-	while ((ht = list) != NULL) {
-		list = ht->ht_next;
-		HATSTAT_INC(hs_reaped);
+	for (ht = htable_steal((uint_t)want, B_TRUE); ht != NULL; ht = next) {
+		next = ht->ht_next;
 		htable_free(ht);
+		HATSTAT_INC(hs_reaped);
 	}
 	atomic_dec_32(&htable_dont_cache);
 
 	htable_adjust_reserve();
 	hment_adjust_reserve();
+}
+
+/*
+ * htable_alloc() helper: a page-less htable from the reserve, or from kmem
+ * while donating to a short reserve.  NULL if kmem fails.
+ */
+static htable_t *htable_alloc_struct(int kmflags)
+{
+	htable_t *ht;
+
+	if (USE_HAT_RESERVES())
+		return htable_get_reserve();
+
+	/*
+	 * While the reserve is short, each table kmem gives us goes to the
+	 * reserve and we ask again.
+	 */
+	while ((ht = kmem_cache_alloc(htable_cache, kmflags)) != NULL) {
+		ht->ht_pfn = PFN_INVALID;
+		if (USE_HAT_RESERVES() ||
+		    VT_RACY_LOAD(htable_reserve_cnt) >= htable_reserve_amount)
+			break;
+		htable_put_reserve(ht);
+	}
+	return ht;
 }
 
 /* Port of htable_alloc() (htable.c 2015).
@@ -657,21 +653,18 @@ htable_reap(void *handle)
  * Takes hat_mutex briefly for the cache, the reserve mutex inside the
  * reserve helpers.
  */
-static htable_t *
-htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
+static htable_t *htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level,
+    htable_t *shared)
 {
 	htable_t *ht = NULL;
-	uint_t is_bare = 0;
-	uint_t need_to_zero = 1;
-	boolean_t reused = B_FALSE;
-	int kmflags = VT_RACY_LOAD(can_steal_post_boot) ? KM_NOSLEEP : KM_SLEEP;
+	/* PORT: no VLP hats, so only a shared table is bare. */
+	boolean_t is_bare = (shared != NULL);
+	boolean_t need_to_zero = B_TRUE, reused = B_FALSE;
+	int kmflags;
 
 	if (level < 0 || level > TOP_LEVEL(hat))
 		panic("htable_alloc(): level %d out of range", level);
-
-	/* PORT: no VLP hats, so only a shared table is bare. */
-	if (shared != NULL)
-		is_bare = 1;
+	kmflags = VT_RACY_LOAD(can_steal_post_boot) ? KM_NOSLEEP : KM_SLEEP;
 
 	/*
 	 * A table from the hat's own cache still has a zeroed frame: the
@@ -680,48 +673,25 @@ htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
 	 */
 	if (!is_bare && VT_RACY_LOAD(hat->hat_ht_cached) != NULL) {
 		hat_enter(hat);
-		ht = hat->hat_ht_cached;
-		if (ht != NULL) {
-			VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
-			need_to_zero = 0;
-			reused = B_TRUE;
+		if ((ht = hat->hat_ht_cached) != NULL) {
 			ASSERT(ht->ht_pfn != PFN_INVALID);
+			VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+			need_to_zero = B_FALSE;
+			reused = B_TRUE;
 		}
 		hat_exit(hat);
 	}
 
-	if (ht == NULL) {
-		if (USE_HAT_RESERVES()) {
-			ht = htable_get_reserve();
-		} else {
-			/*
-			 * While the reserve is short, each table kmem gives us
-			 * goes to the reserve and we ask again.
-			 */
-			for (;;) {
-				ht = kmem_cache_alloc(htable_cache, kmflags);
-				if (ht == NULL)
-					break;
-				ht->ht_pfn = PFN_INVALID;
-				if (USE_HAT_RESERVES() ||
-				    VT_RACY_LOAD(htable_reserve_cnt) >=
-				    htable_reserve_amount)
-					break;
-				htable_put_reserve(ht);
-			}
-		}
-
+	if (ht == NULL && (ht = htable_alloc_struct(kmflags)) != NULL &&
+	    !is_bare) {
 		/* A table of our own needs a frame. */
-		if (ht != NULL && !is_bare) {
-			ht->ht_hat = hat;
-			ht->ht_pfn = ptable_alloc(level);
-			if (ht->ht_pfn == PFN_INVALID) {
-				if (USE_HAT_RESERVES())
-					htable_put_reserve(ht);
-				else
-					kmem_cache_free(htable_cache, ht);
-				ht = NULL;
-			}
+		ht->ht_hat = hat;
+		if ((ht->ht_pfn = ptable_alloc(level)) == PFN_INVALID) {
+			if (!USE_HAT_RESERVES())
+				kmem_cache_free(htable_cache, ht);
+			else
+				htable_put_reserve(ht);
+			ht = NULL;
 		}
 	}
 
@@ -733,45 +703,42 @@ htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
 		kmem_reap();
 		ht = htable_steal(1, B_FALSE);
 		HATSTAT_INC(hs_steals);
-
-		/* A bare table has no use for the stolen frame. */
-		if (ht != NULL) {
-			if (is_bare) {
-				ptable_free(ht->ht_pfn);
-				ht->ht_pfn = PFN_INVALID;
-			} else {
-				reused = B_TRUE;
-			}
+		if (ht == NULL)
+			continue;
+		if (!is_bare) {
+			reused = B_TRUE;
+		} else {
+			/* A bare table has no use for the stolen frame. */
+			ptable_free(ht->ht_pfn);
+			ht->ht_pfn = PFN_INVALID;
 		}
 	}
 
 	/* Nothing to allocate and nothing to steal: only possible at boot. */
-	if (ht == NULL)
+	if (!ht)
 		panic("htable_alloc(): couldn't steal");
 
 	/* A shared table borrows the frame; hat_share sets the valid count. */
-	VT_RACY_STORE(ht->ht_lock_cnt, 0);
 	VT_RACY_STORE(ht->ht_valid_cnt, 0);
-	if (shared != NULL) {
-		ASSERT(valid_of(shared) > 0);
-		ht->ht_flags = HTABLE_SHARED_PFN;
-		ht->ht_pfn = shared->ht_pfn;
-		ht->ht_shares = shared;
-		need_to_zero = 0;
-	} else {
+	VT_RACY_STORE(ht->ht_lock_cnt, 0);
+	if (shared == NULL) {
 		ht->ht_flags = 0;
 		ht->ht_shares = NULL;
 		if (reused)
 			ptable_settag(ht->ht_pfn, level);
+	} else {
+		ASSERT(valid_of(shared) > 0);
+		ht->ht_flags = HTABLE_SHARED_PFN;
+		ht->ht_shares = shared;
+		ht->ht_pfn = shared->ht_pfn;
+		need_to_zero = B_FALSE;
 	}
 
+	ht->ht_next = ht->ht_prev = ht->ht_parent = NULL;
 	ht->ht_hat = hat;
-	ht->ht_parent = NULL;
-	ht->ht_vaddr = vaddr;
 	ht->ht_level = level;
+	ht->ht_vaddr = vaddr;
 	VT_RACY_STORE(ht->ht_busy, 1);
-	ht->ht_next = NULL;
-	ht->ht_prev = NULL;
 	/* PORT: a fresh identity for every allocation (see htable_next_id). */
 	vt_sched_point(VT_SP_ATOMIC, &htable_next_id);
 	ht->ht_id = __atomic_add_fetch(&htable_next_id, 1, __ATOMIC_RELAXED);
@@ -779,8 +746,7 @@ htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
 	/* New and stolen frames hold old contents. */
 	if (need_to_zero)
 		x86pte_zero(ht, 0, mmu.ptes_per_table);
-
-	return (ht);
+	return ht;
 }
 
 /* Port of htable_free() (htable.c 2015).
@@ -793,37 +759,39 @@ htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
  * Locks: no bucket or mlist lock held.  Takes hat_mutex (cache) or the
  * reserve mutex; may trim the reserve.
  */
-static void
-htable_free(htable_t *ht)
+static void htable_free(htable_t *ht)
 {
-	hat_t *hat = ht->ht_hat;
+	hat_t *owner = ht->ht_hat;
+	boolean_t cache = B_FALSE;
 
-	if (hat != NULL && !(ht->ht_flags & HTABLE_SHARED_PFN) &&
-	    (VT_RACY_LOAD(use_boot_reserve) ||
-	    (!(hatflags_of(hat) & HAT_FREEING) &&
-	    VT_RACY_LOAD(htable_dont_cache) == 0))) {
-		ASSERT((ht->ht_flags & HTABLE_VLP) == 0);
-		ASSERT(ht->ht_pfn != PFN_INVALID);
-		hat_enter(hat);
-		ht->ht_next = hat->hat_ht_cached;
-		VT_RACY_STORE(hat->hat_ht_cached, ht);
-		hat_exit(hat);
+	if (owner != NULL && (ht->ht_flags & HTABLE_SHARED_PFN) == 0) {
+		cache = VT_RACY_LOAD(use_boot_reserve) ||
+		    ((hatflags_of(owner) & HAT_FREEING) == 0 &&
+		    VT_RACY_LOAD(htable_dont_cache) == 0);
+	}
+	if (cache) {
+		ASSERT(ht->ht_pfn != PFN_INVALID &&
+		    (ht->ht_flags & HTABLE_VLP) == 0);
+		hat_enter(owner);
+		ht->ht_next = owner->hat_ht_cached;
+		VT_RACY_STORE(owner->hat_ht_cached, ht);
+		hat_exit(owner);
 		return;
 	}
 
 	/* Our own frame goes back; a borrowed (shared) one stays. */
-	if (ht->ht_flags & HTABLE_SHARED_PFN)
-		ASSERT(ht->ht_pfn != PFN_INVALID);
-	else
+	if ((ht->ht_flags & HTABLE_SHARED_PFN) == 0)
 		ptable_free(ht->ht_pfn);
+	else
+		ASSERT(ht->ht_pfn != PFN_INVALID);
 	ht->ht_pfn = PFN_INVALID;
 
-	if (USE_HAT_RESERVES() ||
-	    VT_RACY_LOAD(htable_reserve_cnt) < htable_reserve_amount) {
-		htable_put_reserve(ht);
-	} else {
+	if (!USE_HAT_RESERVES() &&
+	    VT_RACY_LOAD(htable_reserve_cnt) >= htable_reserve_amount) {
 		kmem_cache_free(htable_cache, ht);
 		htable_adjust_reserve();
+	} else {
+		htable_put_reserve(ht);
 	}
 }
 
@@ -836,26 +804,21 @@ htable_free(htable_t *ht)
  * Locks: none held on entry.  Not freeing: hat_mutex per cached table.
  * Freeing: nothing - the hat is off the hat list and unreachable.
  */
-void
-htable_purge_hat(hat_t *hat)
+void htable_purge_hat(hat_t *hat)
 {
 	htable_t *ht;
-	uint_t h;
 
-	if (!(hatflags_of(hat) & HAT_FREEING)) {
+	if ((hatflags_of(hat) & HAT_FREEING) == 0) {
 		/* Swap-out style purge: just drain the cache. */
 		atomic_inc_32(&htable_dont_cache);
-		for (;;) {
+		do {
 			hat_enter(hat);
-			ht = hat->hat_ht_cached;
-			if (ht == NULL) {
-				hat_exit(hat);
-				break;
-			}
-			VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
+			if ((ht = hat->hat_ht_cached) != NULL)
+				VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
 			hat_exit(hat);
-			htable_free(ht);
-		}
+			if (ht != NULL)
+				htable_free(ht);
+		} while (ht != NULL);
 		atomic_dec_32(&htable_dont_cache);
 		return;
 	}
@@ -865,10 +828,9 @@ htable_purge_hat(hat_t *hat)
 		VT_RACY_STORE(hat->hat_ht_cached, ht->ht_next);
 		htable_free(ht);
 	}
-
-	for (h = 0; h < hat->hat_num_hash; ++h) {
-		while ((ht = hat->hat_ht_hash[h]) != NULL) {
-			hash_remove(hat, h, ht);
+	for (uint_t b = 0; b < hat->hat_num_hash; b++) {
+		while ((ht = hat->hat_ht_hash[b]) != NULL) {
+			hash_remove(hat, b, ht);
 			htable_free(ht);
 		}
 	}
@@ -880,18 +842,15 @@ htable_purge_hat(hat_t *hat)
  * Clear the PTP for old in its parent higher and drop the parent's valid
  * count; flush translations through it unless the hat is exiting.
  */
-static void
-unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr)
+static void unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr)
 {
-	uint_t entry = htable_va2entry(vaddr, higher);
-	x86pte_t expect = MAKEPTP(old->ht_pfn, old->ht_level);
-	x86pte_t found;
 	hat_t *hat = old->ht_hat;
+	x86pte_t expect = MAKEPTP(old->ht_pfn, old->ht_level), found;
 
-	ASSERT(busy_of(higher) > 0);
-	ASSERT(valid_of(higher) > 0);
+	ASSERT(bucket_held(bucket_of(old)));
+	ASSERT(busy_of(higher) > 0 && valid_of(higher) > 0);
 	ASSERT(valid_of(old) == 0);
-	found = x86pte_cas(higher, entry, expect, 0);
+	found = x86pte_cas(higher, htable_va2entry(vaddr, higher), expect, 0);
 	if (found != expect)
 		panic("unlink_ptp: bad PTP found=0x%" PRIx64 " expected=0x%"
 		    PRIx64 " (ht_id %" PRIu64 ")", found, expect, old->ht_id);
@@ -900,7 +859,7 @@ unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr)
 	 * CPUs cache upper-level entries too, so invalidate an address the
 	 * old table covered.  PORT: no VLP hats, so never a full reload.
 	 */
-	if (!(hatflags_of(hat) & HAT_FREEING))
+	if ((hatflags_of(hat) & HAT_FREEING) == 0)
 		hat_tlb_inval(hat, old->ht_vaddr);
 
 	HTABLE_DEC(higher->ht_valid_cnt);
@@ -912,19 +871,15 @@ unlink_ptp(htable_t *higher, htable_t *old, uintptr_t vaddr)
  * Install the PTP for new in its parent higher.
  * PORT: no VLP (or i386 PAE) top tables, so no cr3 reload is ever needed.
  */
-static void
-link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr)
+static void link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr)
 {
-	uint_t entry = htable_va2entry(vaddr, higher);
-	x86pte_t newptp = MAKEPTP(new->ht_pfn, new->ht_level);
-	x86pte_t found;
+	x86pte_t ptp = MAKEPTP(new->ht_pfn, new->ht_level), found;
 
 	ASSERT(busy_of(higher) > 0);
 	ASSERT(new->ht_level != (level_t)mmu.max_level);
 
 	HTABLE_INC(higher->ht_valid_cnt);
-
-	found = x86pte_cas(higher, entry, 0, newptp);
+	found = x86pte_cas(higher, htable_va2entry(vaddr, higher), 0, ptp);
 	if ((found & ~PT_REF) != 0)
 		panic("link_ptp: slot not empty, found=0x%" PRIx64, found);
 }
@@ -940,68 +895,61 @@ link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr)
  * each table in turn, DROPPING a child's bucket mutex before taking the
  * parent's (only one bucket mutex at a time).
  */
-void
-htable_release(htable_t *ht)
+void htable_release(htable_t *ht)
 {
-	uint_t hashval;
-	htable_t *shared;
-	htable_t *higher;
-	hat_t *hat;
-	uintptr_t va;
-	level_t level;
+	htable_t *shared, *higher;
 
-	while (ht != NULL) {
+	for (; ht != NULL; ht = shared) {
+		uint_t hv;
+
 		shared = NULL;
 		for (;;) {
-			hat = ht->ht_hat;
-			va = ht->ht_vaddr;
-			level = ht->ht_level;
-			hashval = HTABLE_HASH(hat, va, level);
+			hat_t *hat = ht->ht_hat;
+			uintptr_t va = ht->ht_vaddr;
+			level_t lvl = ht->ht_level;
+
+			hv = HTABLE_HASH(hat, va, lvl);
 
 			/* Usually somebody else still uses the table. */
-			htable_enter(hashval);
-			ASSERT(valid_of(ht) >= 0);
-			ASSERT(busy_of(ht) > 0);
-			if (valid_of(ht) > 0 || busy_of(ht) > 1)
+			htable_enter(hv);
+			ASSERT(busy_of(ht) > 0 && valid_of(ht) >= 0);
+			if (busy_of(ht) > 1 || valid_of(ht) > 0)
 				break;
 			ASSERT(lockcnt_of(ht) == 0);
 
-			/* Empty shared tables always go; others may stay. */
-			if (!(ht->ht_flags & HTABLE_SHARED_PFN)) {
+			if ((ht->ht_flags & HTABLE_SHARED_PFN) != 0) {
+				/*
+				 * Empty shared tables always go; the borrowed
+				 * table loses a holder at the end.
+				 */
+				ASSERT(shared == NULL);
+				shared = ht->ht_shares;
+				HATSTAT_INC(hs_htable_unshared);
+			} else if ((hatflags_of(hat) & HAT_FREEING) != 0) {
 				/* An exiting hat is torn down in bulk later. */
-				if (hatflags_of(hat) & HAT_FREEING)
-					break;
+				break;
+			} else if (lvl >= (level_t)mmu.max_page_level &&
+			    (va >= kernelbase || hat != kas.a_hat)) {
 				/*
 				 * Tables at or above max_page_level stay,
 				 * except the kernel's below kernelbase.
 				 */
-				if (level >= (level_t)mmu.max_page_level &&
-				    (hat != kas.a_hat || va >= kernelbase))
-					break;
-			}
-
-			/* The borrowed table loses a holder at the end. */
-			if (ht->ht_flags & HTABLE_SHARED_PFN) {
-				ASSERT(shared == NULL);
-				shared = ht->ht_shares;
-				HATSTAT_INC(hs_htable_unshared);
+				break;
 			}
 
 			/* Detach from the parent and the hash, then free. */
 			higher = ht->ht_parent;
 			ASSERT(higher != NULL);
 			unlink_ptp(higher, ht, va);
-			hash_remove(hat, hashval, ht);
-			htable_exit(hashval);
+			hash_remove(hat, hv, ht);
+			htable_exit(hv);
 			htable_free(ht);
 			ht = higher;
 		}
 
 		ASSERT(busy_of(ht) >= 1);
 		busy_add(ht, -1);
-		htable_exit(hashval);
-
-		ht = shared;
+		htable_exit(hv);
 	}
 }
 
@@ -1011,28 +959,27 @@ htable_release(htable_t *ht)
  * raised (release with htable_release), or NULL.
  * PORT: the VLP 4 GiB overflow check is gone with VLP hats.
  */
-htable_t *
-htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
+htable_t *htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
 {
-	uintptr_t base;
-	uint_t hashval;
+	uintptr_t base = 0;
 	htable_t *ht;
+	uint_t hv;
 
-	ASSERT(level >= 0);
-	ASSERT(level <= TOP_LEVEL(hat));
+	ASSERT(level >= 0 && level <= TOP_LEVEL(hat));
+	if (level != TOP_LEVEL(hat))
+		base = vaddr & LEVEL_MASK(level + 1);
 
-	base = (level == TOP_LEVEL(hat)) ? 0 : (vaddr & LEVEL_MASK(level + 1));
-	hashval = HTABLE_HASH(hat, base, level);
-	htable_enter(hashval);
-	for (ht = hat->hat_ht_hash[hashval]; ht != NULL; ht = ht->ht_next) {
-		if (ht->ht_hat == hat && ht->ht_level == level &&
-		    ht->ht_vaddr == base)
+	hv = HTABLE_HASH(hat, base, level);
+	htable_enter(hv);
+	for (ht = hat->hat_ht_hash[hv]; ht != NULL; ht = ht->ht_next) {
+		if (ht->ht_vaddr == base && ht->ht_level == level &&
+		    ht->ht_hat == hat) {
+			busy_add(ht, 1);
 			break;
+		}
 	}
-	if (ht != NULL)
-		busy_add(ht, 1);
-	htable_exit(hashval);
-	return (ht);
+	htable_exit(hv);
+	return ht;
 }
 
 /* Port of htable_acquire() (htable.c 2015).  Takes and drops ht's bucket
@@ -1041,21 +988,19 @@ htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
  *
  * Add a hold on a known table.
  */
-void
-htable_acquire(htable_t *ht)
+void htable_acquire(htable_t *ht)
 {
-	hat_t *hat = ht->ht_hat;
-	uint_t hashval = HTABLE_HASH(hat, ht->ht_vaddr, ht->ht_level);
-	htable_t *h;
+	uint_t hv = bucket_of(ht);
+	htable_t *p;
 
-	htable_enter(hashval);
+	htable_enter(hv);
 	/* The kernel checks this under DEBUG; asserts are always on here. */
-	for (h = hat->hat_ht_hash[hashval]; h != NULL && h != ht;
-	    h = h->ht_next)
+	for (p = ht->ht_hat->hat_ht_hash[hv]; p != NULL && p != ht;
+	    p = p->ht_next)
 		continue;
-	ASSERT(h == ht);
+	ASSERT(p == ht);
 	busy_add(ht, 1);
-	htable_exit(hashval);
+	htable_exit(hv);
 }
 
 /* Port of htable_create() (htable.c 2015).
@@ -1069,87 +1014,83 @@ htable_acquire(htable_t *ht)
  * searches again - when another thread created the table meanwhile, ours
  * is freed (after dropping the mutex) and theirs used.
  */
-htable_t *
-htable_create(hat_t *hat, uintptr_t vaddr, level_t level, htable_t *shared)
+htable_t *htable_create(hat_t *hat, uintptr_t vaddr, level_t level,
+    htable_t *shared)
 {
-	uint_t h;
-	level_t l;
-	uintptr_t base;
-	htable_t *ht = NULL;
-	htable_t *higher = NULL;
-	htable_t *new;
+	htable_t *ht = NULL, *higher = NULL, *new;
+	level_t top = TOP_LEVEL(hat);
 
-	if (level < 0 || level > TOP_LEVEL(hat))
+	if (level < 0 || level > top)
 		panic("htable_create(): level %d out of range", level);
 
-	for (l = TOP_LEVEL(hat); l >= level; --l) {
+	/* From the top down. */
+	for (level_t l = top; l >= level; l--) {
+		uintptr_t base = (l == top) ? 0 : (vaddr & LEVEL_MASK(l + 1));
+		uint_t h = HTABLE_HASH(hat, base, l);
+
 		new = NULL;
-		base = (l == TOP_LEVEL(hat)) ? 0 : (vaddr & LEVEL_MASK(l + 1));
-		h = HTABLE_HASH(hat, base, l);
 try_again:
 		htable_enter(h);
-		if (l == TOP_LEVEL(hat)) {
-			ht = hat->hat_htable;
-		} else {
+		if (l != top) {
 			for (ht = hat->hat_ht_hash[h]; ht != NULL;
 			    ht = ht->ht_next) {
 				ASSERT(ht->ht_hat == hat);
 				if (ht->ht_level == l && ht->ht_vaddr == base)
 					break;
 			}
+		} else {
+			ht = hat->hat_htable;
 		}
 
-		if (ht != NULL) {
-			/* Found (perhaps on the re-check): use it. */
-			if (l == level && shared != NULL &&
-			    ht->ht_shares != NULL && ht->ht_shares != shared)
-				panic("htable_create: table %" PRIu64 " shares "
-				    "from %" PRIu64 ", wanted %" PRIu64,
-				    ht->ht_id, ht->ht_shares->ht_id,
-				    shared->ht_id);
-			busy_add(ht, 1);
-			htable_exit(h);
-			/* We lost the race: our table goes back. */
-			if (new != NULL)
-				htable_free(new);
-			if (higher != NULL)
-				htable_release(higher);
-			higher = ht;
-		} else if (new == NULL) {
+		if (ht == NULL && new == NULL) {
 			/* Missing: allocate without the mutex, then re-check. */
 			htable_exit(h);
 			new = htable_alloc(hat, base, l,
 			    (l == level) ? shared : NULL);
 			goto try_again;
-		} else {
+		}
+
+		if (ht == NULL) {
 			/* Still missing: ours goes in, under its parent. */
 			ht = new;
 			if (higher != NULL) {
-				link_ptp(higher, ht, base);
 				ht->ht_parent = higher;
+				link_ptp(higher, ht, base);
 			}
 			hash_insert(hat, h, ht);
 			htable_exit(h);
 
 			/*
 			 * The hold on higher now belongs to ht; it is given
-			 * back when ht is freed (release or steal).
+			 * back when ht is freed (release or steal).  A new
+			 * sharer also pins the table it borrows from, so an
+			 * empty ISM table cannot be stolen.
 			 */
 			higher = ht;
-
-			/*
-			 * A new sharer pins the table it borrows from, so
-			 * an empty ISM table cannot be stolen.
-			 */
-			if (l == level && shared != NULL) {
+			if (shared != NULL && l == level) {
 				(void) htable_lookup(shared->ht_hat,
 				    shared->ht_vaddr, shared->ht_level);
 				HATSTAT_INC(hs_htable_shared);
 			}
+			continue;
 		}
-	}
 
-	return (ht);
+		/* Found (perhaps on the re-check): use it. */
+		if (l == level && shared != NULL && ht->ht_shares != NULL &&
+		    ht->ht_shares != shared)
+			panic("htable_create: table %" PRIu64 " shares from %"
+			    PRIu64 ", wanted %" PRIu64, ht->ht_id,
+			    ht->ht_shares->ht_id, shared->ht_id);
+		busy_add(ht, 1);
+		htable_exit(h);
+		/* If we lost the race, our table goes back. */
+		if (new)
+			htable_free(new);
+		if (higher)
+			htable_release(higher);
+		higher = ht;
+	}
+	return ht;
 }
 
 /* Port of htable_scan() (htable.c 2015).  Caller holds ht busy; no lock.
@@ -1164,43 +1105,32 @@ try_again:
  * mixed-size access), then re-read the one found, like the kernel.
  * Exported because htable.h declares it.
  */
-x86pte_t
-htable_scan(htable_t *ht, uintptr_t *vap, uintptr_t eaddr)
+x86pte_t htable_scan(htable_t *ht, uintptr_t *vap, uintptr_t eaddr)
 {
-	uint_t e, nptes;
-	x86pte_t found_pte = 0;
-	x86pte_t *ptes;
-	level_t l = ht->ht_level;
-	uintptr_t va = *vap & LEVEL_MASK(l);
-	size_t pgsize = LEVEL_SIZE(l);
+	level_t lvl = ht->ht_level;
+	uintptr_t step = LEVEL_SIZE(lvl), va = *vap & LEVEL_MASK(lvl);
+	uint_t nptes = HTABLE_NUM_PTES(ht), e;
+	x86pte_t *ptes, found_pte = 0;
 
-	ASSERT(va >= ht->ht_vaddr);
-	ASSERT(va <= HTABLE_LAST_PAGE(ht));
-
+	ASSERT(ht->ht_vaddr <= va && va <= HTABLE_LAST_PAGE(ht));
 	e = htable_va2entry(va, ht);
-	nptes = HTABLE_NUM_PTES(ht);
 	ptes = x86pte_access_pagetable(ht, 0);
 	while (!PTE_ISVALID(get_pte(&ptes[e]))) {
-		va += pgsize;
-		if (va >= eaddr)
-			break;
-		++e;
-		ASSERT(e <= nptes);
-		if (e == nptes)
+		va += step;
+		if (va >= eaddr || ++e == nptes)
 			break;
 	}
-
-	if (va < eaddr && e != nptes)
+	if (e != nptes && va < eaddr)
 		found_pte = get_pte(&ptes[e]);
 	x86pte_release_pagetable(ht);
 
 	/* Stepping across the VA hole in the top table. */
-	if (l == (level_t)mmu.max_level && va >= mmu.hole_start &&
+	if (lvl == (level_t)mmu.max_level && mmu.hole_start <= va &&
 	    va <= mmu.hole_end)
-		va = mmu.hole_end + va - mmu.hole_start;
+		va += mmu.hole_end - mmu.hole_start;
 
 	*vap = va;
-	return (found_pte);
+	return found_pte;
 }
 
 /* Port of htable_walk() (htable.c 2015).  No lock held; *htp (if any) is
@@ -1211,36 +1141,31 @@ htable_scan(htable_t *ht, uintptr_t *vap, uintptr_t eaddr)
  * returns 0 with *vaddr = 0 and *htp = NULL.  Missing tables let the walk
  * skip whole ranges, as far as the largest page size in use allows.
  */
-x86pte_t
-htable_walk(struct hat *hat, htable_t **htp, uintptr_t *vaddr,
+x86pte_t htable_walk(struct hat *hat, htable_t **htp, uintptr_t *vaddr,
     uintptr_t eaddr)
 {
+	htable_t *prev = *htp, *ht;
 	uintptr_t va = *vaddr;
-	htable_t *ht;
-	htable_t *prev = *htp;
-	level_t l;
-	level_t max_mapped_level;
+	level_t l, biggest;
 	x86pte_t pte;
 
-	ASSERT(eaddr > va);
-
 	/* A user walk stops at kernelbase. */
-	ASSERT(hat == kas.a_hat || eaddr <= kernelbase ||
-	    eaddr == HTABLE_WALK_TO_END);
-	if (hat != kas.a_hat && eaddr == HTABLE_WALK_TO_END)
-		eaddr = kernelbase;
+	ASSERT(va < eaddr);
+	if (hat != kas.a_hat) {
+		ASSERT(eaddr == HTABLE_WALK_TO_END || eaddr <= kernelbase);
+		if (eaddr == HTABLE_WALK_TO_END)
+			eaddr = kernelbase;
+	}
 
 	/* Most often the next page is in the table we were given. */
 	if (prev != NULL) {
-		ASSERT(busy_of(prev) > 0);
-		ASSERT(prev->ht_vaddr <= va);
-		l = prev->ht_level;
+		ASSERT(busy_of(prev) > 0 && prev->ht_vaddr <= va);
 		if (va <= HTABLE_LAST_PAGE(prev)) {
 			pte = htable_scan(prev, &va, eaddr);
-			if (PTE_ISPAGE(pte, l)) {
-				*vaddr = va;
+			if (PTE_ISPAGE(pte, prev->ht_level)) {
 				*htp = prev;
-				return (pte);
+				*vaddr = va;
+				return pte;
 			}
 		}
 		/* Not there: give it back and search from the top. */
@@ -1248,47 +1173,46 @@ htable_walk(struct hat *hat, htable_t **htp, uintptr_t *vaddr,
 	}
 
 	/* The largest page size this hat can have mapped. */
-	if (hat->hat_ism_pgcnt > 0) {
-		max_mapped_level = (level_t)mmu.umax_page_level;
-	} else {
-		max_mapped_level = 0;
-		for (l = 1; l <= (level_t)mmu.max_page_level; ++l)
+	biggest = 0;
+	if (hat->hat_ism_pgcnt > 0)
+		biggest = (level_t)mmu.umax_page_level;
+	else
+		for (l = (level_t)mmu.max_page_level; l > 0 && biggest == 0; l--)
 			if (VT_RACY_LOAD(hat->hat_pages_mapped[l]) != 0)
-				max_mapped_level = l;
-	}
+				biggest = l;
 
-	while (va < eaddr && va >= *vaddr) {
+	while (va >= *vaddr && va < eaddr) {
 		/* The lowest existing table that covers va. */
-		for (l = 0; l <= TOP_LEVEL(hat); ++l) {
-			ht = htable_lookup(hat, va, l);
-			if (ht != NULL) {
-				pte = htable_scan(ht, &va, eaddr);
-				if (PTE_ISPAGE(pte, l)) {
-					VERIFY(!IN_VA_HOLE(va));
-					*vaddr = va;
-					*htp = ht;
-					return (pte);
-				}
-				htable_release(ht);
-				break;
-			}
-
-			/*
-			 * No table here.  If no larger page can map va, skip
-			 * to what the next entry one level up covers.
-			 */
-			ASSERT(l < TOP_LEVEL(hat));
-			if (l >= max_mapped_level) {
+		for (l = 0; l <= TOP_LEVEL(hat); l++) {
+			if ((ht = htable_lookup(hat, va, l)) == NULL) {
+				/*
+				 * No table here.  If no larger page can map
+				 * va, skip to what the next entry one level
+				 * up covers.
+				 */
+				ASSERT(l < TOP_LEVEL(hat));
+				if (l < biggest)
+					continue;
 				va = NEXT_ENTRY_VA(va, l + 1);
 				if (va >= eaddr)
 					break;
+				continue;
 			}
+			pte = htable_scan(ht, &va, eaddr);
+			if (!PTE_ISPAGE(pte, l)) {
+				htable_release(ht);
+				break;
+			}
+			VERIFY(!IN_VA_HOLE(va));
+			*htp = ht;
+			*vaddr = va;
+			return pte;
 		}
 	}
 
-	*vaddr = 0;
 	*htp = NULL;
-	return (0);
+	*vaddr = 0;
+	return 0;
 }
 
 /* Port of htable_getpte() (htable.c 2015).  Lookups take bucket mutexes.
@@ -1296,50 +1220,47 @@ htable_walk(struct hat *hat, htable_t **htp, uintptr_t *vaddr,
  * Find the lowest table at or below level that covers vaddr; return it
  * held, with the entry index and its current PTE, or NULL.
  */
-htable_t *
-htable_getpte(struct hat *hat, uintptr_t vaddr, uint_t *entry, x86pte_t *pte,
-    level_t level)
+htable_t *htable_getpte(struct hat *hat, uintptr_t vaddr, uint_t *entry,
+    x86pte_t *pte, level_t level)
 {
-	htable_t *ht;
-	level_t l;
-	uint_t e;
-
 	ASSERT(level <= (level_t)mmu.max_page_level);
 
-	for (l = 0; l <= level; ++l) {
-		ht = htable_lookup(hat, vaddr, l);
+	for (level_t l = 0; l <= level; l++) {
+		htable_t *ht = htable_lookup(hat, vaddr, l);
+		uint_t e;
+
 		if (ht == NULL)
 			continue;
 		e = htable_va2entry(vaddr, ht);
-		if (entry != NULL)
-			*entry = e;
 		if (pte != NULL)
 			*pte = x86pte_get(ht, e);
-		return (ht);
+		if (entry != NULL)
+			*entry = e;
+		return ht;
 	}
-	return (NULL);
+	return NULL;
 }
 
 /* Port of htable_getpage() (htable.c 2015).  Lookups take bucket mutexes.
  *
  * Like htable_getpte, but only succeeds when a page is mapped at vaddr.
  */
-htable_t *
-htable_getpage(struct hat *hat, uintptr_t vaddr, uint_t *entry)
+htable_t *htable_getpage(struct hat *hat, uintptr_t vaddr, uint_t *entry)
 {
-	htable_t *ht;
-	uint_t e;
 	x86pte_t pte;
+	uint_t e;
+	htable_t *ht = htable_getpte(hat, vaddr, &e, &pte,
+	    (level_t)mmu.max_page_level);
 
-	ht = htable_getpte(hat, vaddr, &e, &pte, (level_t)mmu.max_page_level);
 	if (ht == NULL)
-		return (NULL);
+		return NULL;
 	if (entry != NULL)
 		*entry = e;
-	if (PTE_ISPAGE(pte, ht->ht_level))
-		return (ht);
-	htable_release(ht);
-	return (NULL);
+	if (!PTE_ISPAGE(pte, ht->ht_level)) {
+		htable_release(ht);
+		ht = NULL;
+	}
+	return ht;
 }
 
 /* Port of htable_init() (htable.c 2015).  Boot, single threaded.
@@ -1349,8 +1270,7 @@ htable_getpage(struct hat *hat, uintptr_t vaddr, uint_t *entry)
  * mutex table (nlocks, a power of two, from --htable-locks) - and
  * initialises the reserve mutex, which the kernel leaves zero-filled.
  */
-void
-htable_init(uint32_t nlocks)
+void htable_init(uint32_t nlocks)
 {
 	ASSERT(vt_is_pow2(nlocks));
 	htable_mutex = vt_locktable_create("htable_mutex", nlocks);
@@ -1370,8 +1290,7 @@ htable_init(uint32_t nlocks)
  * htable_init after every hat is gone: empty the reserve, destroy the cache
  * and the mutexes.  Single threaded.
  */
-void
-htable_fini(void)
+void htable_fini(void)
 {
 	htable_t *ht;
 
@@ -1391,14 +1310,11 @@ htable_fini(void)
  *
  * Index within ht of the entry that maps va.
  */
-uint_t
-htable_va2entry(uintptr_t va, htable_t *ht)
+uint_t htable_va2entry(uintptr_t va, htable_t *ht)
 {
-	level_t l = ht->ht_level;
-
-	ASSERT(va >= ht->ht_vaddr);
-	ASSERT(va <= HTABLE_LAST_PAGE(ht));
-	return ((uint_t)((va >> LEVEL_SHIFT(l)) & (HTABLE_NUM_PTES(ht) - 1)));
+	ASSERT(ht->ht_vaddr <= va && va <= HTABLE_LAST_PAGE(ht));
+	return (uint_t)((va >> LEVEL_SHIFT(ht->ht_level)) &
+	    (HTABLE_NUM_PTES(ht) - 1));
 }
 
 /* Port of htable_e2va() (htable.c 2015).  No locks.
@@ -1406,17 +1322,15 @@ htable_va2entry(uintptr_t va, htable_t *ht)
  * First virtual address mapped by entry of ht; top-table entries past the
  * start of the VA hole land on the far side of it.
  */
-uintptr_t
-htable_e2va(htable_t *ht, uint_t entry)
+uintptr_t htable_e2va(htable_t *ht, uint_t entry)
 {
-	level_t l = ht->ht_level;
 	uintptr_t va;
 
 	ASSERT(entry < HTABLE_NUM_PTES(ht));
-	va = ht->ht_vaddr + ((uintptr_t)entry << LEVEL_SHIFT(l));
-	if (l == (level_t)mmu.max_level && va >= mmu.hole_start)
-		va += (mmu.hole_end - mmu.hole_start) + 1;
-	return (va);
+	va = ht->ht_vaddr + ((uintptr_t)entry << LEVEL_SHIFT(ht->ht_level));
+	if (ht->ht_level == (level_t)mmu.max_level && va >= mmu.hole_start)
+		va += 1 + (mmu.hole_end - mmu.hole_start);
+	return va;
 }
 
 /* Port of x86pte_access_pagetable() (htable.c 2015).  No locks.
@@ -1426,18 +1340,16 @@ htable_e2va(htable_t *ht, uint_t entry)
  * preemption control, no per-CPU window and no hci_mutex; VLP tables do
  * not exist.
  */
-static x86pte_t *
-x86pte_access_pagetable(htable_t *ht, uint_t index)
+static x86pte_t *x86pte_access_pagetable(htable_t *ht, uint_t index)
 {
 	ASSERT(ht->ht_pfn != PFN_INVALID);
-	return ((x86pte_t *)vt_frame_va(ht->ht_pfn) + index);
+	return (x86pte_t *)vt_frame_va(ht->ht_pfn) + index;
 }
 
 /* Port of x86pte_release_pagetable() (htable.c 2015).
  * PORT: nothing to undo with the kpm-style mapping above.
  */
-static void
-x86pte_release_pagetable(htable_t *ht)
+static void x86pte_release_pagetable(htable_t *ht)
 {
 	(void) ht;
 }
@@ -1446,17 +1358,14 @@ x86pte_release_pagetable(htable_t *ht)
  *
  * Read one entry atomically.
  */
-x86pte_t
-x86pte_get(htable_t *ht, uint_t entry)
+x86pte_t x86pte_get(htable_t *ht, uint_t entry)
 {
-	x86pte_t *ptep;
-	x86pte_t pte;
+	x86pte_t v;
 
 	ASSERT(entry < mmu.ptes_per_table);
-	ptep = x86pte_access_pagetable(ht, entry);
-	pte = get_pte(ptep);
+	v = get_pte(x86pte_access_pagetable(ht, entry));
 	x86pte_release_pagetable(ht);
-	return (pte);
+	return v;
 }
 
 /* Port of x86pte_set() (htable.c 2015).  No lock needed by itself; callers
@@ -1469,62 +1378,51 @@ x86pte_get(htable_t *ht, uint_t entry)
  * and nothing changes, so the caller can retry with smaller pages.  If the
  * old entry had been used (REF), translations of it are shot down.
  */
-x86pte_t
-x86pte_set(htable_t *ht, uint_t entry, x86pte_t new, void *ptr)
+x86pte_t x86pte_set(htable_t *ht, uint_t entry, x86pte_t new, void *ptr)
 {
-	x86pte_t old;
-	x86pte_t prev;
-	x86pte_t n;
-	x86pte_t *ptep;
-	level_t l = ht->ht_level;
-	x86pte_t pfn_mask = (l != 0) ? PT_PADDR_LGPG : PT_PADDR;
-	uintptr_t addr = htable_e2va(ht, entry);
-	hat_t *hat = ht->ht_hat;
+	level_t lvl = ht->ht_level;
+	x86pte_t mask = lvl == 0 ? PT_PADDR : PT_PADDR_LGPG;
+	x86pte_t *ptep, cur, want, old;
 
 	ASSERT(new != 0);	/* invalidation goes through x86pte_inval */
-	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
-	ptep = (ptr != NULL) ? (x86pte_t *)ptr :
-	    x86pte_access_pagetable(ht, entry);
+	ASSERT((ht->ht_flags & HTABLE_SHARED_PFN) == 0);
+	ptep = ptr ? (x86pte_t *)ptr : x86pte_access_pagetable(ht, entry);
 
-	for (;;) {
-		prev = get_pte(ptep);
-		n = new;
-		if (PTE_ISVALID(n) && (prev & pfn_mask) == (new & pfn_mask))
-			n |= prev & (PT_REF | PT_MOD);
+	do {
+		cur = get_pte(ptep);
+		want = new;
+		if (PTE_ISVALID(new) && ((cur ^ new) & mask) == 0)
+			want |= cur & (PT_MOD | PT_REF);
 
 		/*
 		 * Somebody installed exactly this already.
 		 * PORT: the kernel flushes this CPU's TLB entry here; a
 		 * worker thread has no TLB, so there is nothing to do.
 		 */
-		if (prev == n) {
+		if (want == cur) {
 			old = new;
-			goto done;
+			goto out;
 		}
 
 		/* A large page must not overwrite a pointer to a table. */
-		if (l > 0 && (prev & PT_VALID) && !(prev & PT_PAGESIZE)) {
+		if (lvl > 0 && PTE_ISVALID(cur) && !PTE_GET(cur, PT_PAGESIZE)) {
 			old = LPAGE_ERROR;
-			goto done;
+			goto out;
 		}
-
-		old = cas_pte(ptep, prev, n);
-		if (old == prev)
-			break;
-	}
+		old = cas_pte(ptep, cur, want);
+	} while (old != cur);
 
 	/*
 	 * Shoot down the old translation if it may be cached.  The frame only
 	 * changes under NOSYNC/NOCONSIST mappings, which are born with REF and
 	 * MOD set, so a late REF/MOD write-back cannot be lost here.
 	 */
-	if (old & PT_REF)
-		hat_tlb_inval(hat, addr);
-
-done:
-	if (ptr == NULL)
+	if (PTE_GET(old, PT_REF))
+		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
+out:
+	if (!ptr)
 		x86pte_release_pagetable(ht);
-	return (old);
+	return old;
 }
 
 /* Port of x86pte_cas() (htable.c 2015).  No locks; used for PTPs under
@@ -1533,16 +1431,13 @@ done:
  * Compare-and-swap one entry; returns what was found.  No TLB work: PTPs
  * are made with REF already set and never change otherwise.
  */
-static x86pte_t
-x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old, x86pte_t new)
+static x86pte_t x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old,
+    x86pte_t new)
 {
-	x86pte_t *ptep;
-	x86pte_t pte;
+	x86pte_t seen = cas_pte(x86pte_access_pagetable(ht, entry), old, new);
 
-	ptep = x86pte_access_pagetable(ht, entry);
-	pte = cas_pte(ptep, old, new);
 	x86pte_release_pagetable(ht);
-	return (pte);
+	return seen;
 }
 
 /* Port of x86pte_inval() (htable.c 2015, five-argument form).  No lock
@@ -1555,34 +1450,28 @@ x86pte_cas(htable_t *ht, uint_t entry, x86pte_t old, x86pte_t new)
  * REF/MOD updates by the simulated MMU.  With tlb set, a translation that
  * was used is shot down.
  */
-x86pte_t
-x86pte_inval(htable_t *ht, uint_t entry, x86pte_t expect, x86pte_t *pte_ptr,
-    boolean_t tlb)
+x86pte_t x86pte_inval(htable_t *ht, uint_t entry, x86pte_t expect,
+    x86pte_t *pte_ptr, boolean_t tlb)
 {
-	x86pte_t *ptep;
-	x86pte_t oldpte;
-	x86pte_t found;
+	x86pte_t *ptep, cur;
 
-	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT((ht->ht_flags & HTABLE_SHARED_PFN) == 0);
 	ASSERT(ht->ht_level <= (level_t)mmu.max_page_level);
-
-	ptep = (pte_ptr != NULL) ? pte_ptr : x86pte_access_pagetable(ht, entry);
+	ptep = pte_ptr ? pte_ptr : x86pte_access_pagetable(ht, entry);
 
 	for (;;) {
-		oldpte = get_pte(ptep);
-		if (expect != 0 && (oldpte & PT_PADDR) != (expect & PT_PADDR))
-			goto done;
-		found = cas_pte(ptep, oldpte, 0);
-		if (found == oldpte)
+		cur = get_pte(ptep);
+		if (expect != 0 && ((cur ^ expect) & PT_PADDR) != 0)
+			goto out;
+		if (cas_pte(ptep, cur, 0) == cur)
 			break;
 	}
-	if (tlb && (oldpte & (PT_REF | PT_MOD)))
+	if (tlb && PTE_GET(cur, PT_REF | PT_MOD))
 		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
-
-done:
-	if (pte_ptr == NULL)
+out:
+	if (!pte_ptr)
 		x86pte_release_pagetable(ht);
-	return (oldpte);
+	return cur;
 }
 
 /* Port of x86pte_update() (htable.c 2015).  No lock needed by itself.
@@ -1593,33 +1482,31 @@ done:
  * translation before the shootdown completed shows up as MOD: then write
  * permission is put back and the caller sees a failed update.
  */
-x86pte_t
-x86pte_update(htable_t *ht, uint_t entry, x86pte_t expect, x86pte_t new)
+x86pte_t x86pte_update(htable_t *ht, uint_t entry, x86pte_t expect,
+    x86pte_t new)
 {
-	x86pte_t *ptep;
-	x86pte_t found;
+	x86pte_t *ptep, seen;
+	boolean_t wrprotect;
 
-	ASSERT(new != 0);
-	ASSERT(!(ht->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(new != 0 && (ht->ht_flags & HTABLE_SHARED_PFN) == 0);
 	ASSERT(ht->ht_level <= (level_t)mmu.max_page_level);
 
 	ptep = x86pte_access_pagetable(ht, entry);
-	found = cas_pte(ptep, expect, new);
-	if (found == expect) {
+	seen = cas_pte(ptep, expect, new);
+	if (seen == expect) {
 		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
 
-		if ((expect & (PT_WRITABLE | PT_MOD)) == PT_WRITABLE &&
-		    (new & (PT_WRITABLE | PT_MOD)) == 0 &&
-		    (get_pte(ptep) & PT_MOD) != 0) {
+		wrprotect = PTE_GET(expect, PT_WRITABLE | PT_MOD) ==
+		    PT_WRITABLE && PTE_GET(new, PT_WRITABLE | PT_MOD) == 0;
+		if (wrprotect && PTE_GET(get_pte(ptep), PT_MOD)) {
 			do {
-				found = get_pte(ptep);
-				found = cas_pte(ptep, found,
-				    found | PT_WRITABLE);
-			} while ((found & PT_WRITABLE) == 0);
+				seen = get_pte(ptep);
+				seen = cas_pte(ptep, seen, seen | PT_WRITABLE);
+			} while (!PTE_GET(seen, PT_WRITABLE));
 		}
 	}
 	x86pte_release_pagetable(ht);
-	return (found);
+	return seen;
 }
 
 /* Port of x86pte_copy() (htable.c 2015, bare-metal version).  No locks.
@@ -1629,22 +1516,18 @@ x86pte_update(htable_t *ht, uint_t entry, x86pte_t expect, x86pte_t new)
  * the kernel's bcopy; each entry is moved with atomic accesses.
  * PORT: both tables are reachable directly, so no second CPU window.
  */
-void
-x86pte_copy(htable_t *src, htable_t *dest, uint_t entry, uint_t count)
+void x86pte_copy(htable_t *src, htable_t *dest, uint_t entry, uint_t count)
 {
-	x86pte_t *sp, *dp;
-	uint_t i;
+	x86pte_t *from, *to;
 
-	ASSERT(!(dest->ht_flags & HTABLE_VLP));
-	ASSERT(!(src->ht_flags & HTABLE_VLP));
-	ASSERT(!(src->ht_flags & HTABLE_SHARED_PFN));
-	ASSERT(!(dest->ht_flags & HTABLE_SHARED_PFN));
+	ASSERT(((src->ht_flags | dest->ht_flags) &
+	    (HTABLE_VLP | HTABLE_SHARED_PFN)) == 0);
 	ASSERT(entry + count <= mmu.ptes_per_table);
 
-	dp = x86pte_access_pagetable(dest, entry);
-	sp = x86pte_access_pagetable(src, entry);
-	for (i = 0; i < count; ++i)
-		put_pte(&dp[i], get_pte(&sp[i]));
+	to = x86pte_access_pagetable(dest, entry);
+	from = x86pte_access_pagetable(src, entry);
+	for (uint_t i = 0; i < count; i++)
+		put_pte(&to[i], get_pte(&from[i]));
 	x86pte_release_pagetable(src);
 	x86pte_release_pagetable(dest);
 }
@@ -1655,18 +1538,15 @@ x86pte_copy(htable_t *src, htable_t *dest, uint_t entry, uint_t count)
  * PORT: relaxed atomic stores instead of a block zero, because a frame may
  * still be visible to a simulated MMU that loaded a stale PTP to it.
  */
-static void
-x86pte_zero(htable_t *dest, uint_t entry, uint_t count)
+static void x86pte_zero(htable_t *dest, uint_t entry, uint_t count)
 {
-	x86pte_t *dp;
-	uint_t i;
+	x86pte_t *to;
 
-	ASSERT(!(dest->ht_flags & HTABLE_SHARED_PFN));
-	ASSERT(!(dest->ht_flags & HTABLE_VLP));
+	ASSERT(((dest->ht_flags) & (HTABLE_VLP | HTABLE_SHARED_PFN)) == 0);
 	ASSERT(entry + count <= mmu.ptes_per_table);
 
-	dp = x86pte_access_pagetable(dest, entry);
-	for (i = 0; i < count; ++i)
-		put_pte(&dp[i], 0);
+	to = x86pte_access_pagetable(dest, entry);
+	for (uint_t i = 0; i < count; i++)
+		put_pte(&to[i], 0);
 	x86pte_release_pagetable(dest);
 }
