@@ -1,0 +1,464 @@
+/*
+ * bench.c - `vmtorture bench`: what the port's locking costs.
+ *
+ *   (a) uncontended mutex_enter+mutex_exit of the back end, and one CAS;
+ *   (b) one hat_memload+hat_unload pair on one thread, the lock
+ *       acquisitions and kernel atomics per pair, the "lock floor"
+ *       (acq/pair * mutex cost + atomics/pair * CAS cost) and pair/floor;
+ *   (c) two threads mapping and unmapping their own VAs of shared pages in
+ *       one hat, with 2048-entry lock tables and with 1-entry tables.
+ * Each figure is the median of BENCH_REPS repetitions.  With --tap every
+ * figure is an `ok` line: speed never fails a test (shared, noisy machines).
+ *
+ * Harness code (not ported); timing with the monotonic clock is the point
+ * of this file.
+ */
+#include "run.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../core/hat.h"
+#include "../core/page.h"
+#include "../core/sys.h"
+#include "../locks/atomic.h"
+#include "../locks/kmutex.h"
+#include "../locks/lockops.h"
+#include "../locks/locktable.h"
+#include "../locks/sched_point.h"
+
+#if defined(VT_TSAN)
+extern const int vt_tsan_options_anchor;
+const int *vt_bench_tsan_anchor = &vt_tsan_options_anchor;
+#endif
+
+#define BENCH_REPS	5
+#define BENCH_PAGES	4096
+#define BENCH_NDATA	16		/* shared data pages */
+#define BENCH_NVA	8		/* VAs cycled per thread */
+#define BENCH_VA	0x100000000UL	/* first leaf table used */
+#define BENCH_SEG	(2UL << 20)	/* one leaf table's reach */
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof (*v), cmp_double);
+	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
+}
+
+/* ---- output ---- */
+
+static bool tap;
+static int nfig;
+
+static void
+figure(const char *name, double v, const char *unit)
+{
+	nfig++;
+	if (tap)
+		printf("ok %d - %s: %.3f %s\n", nfig, name, v, unit);
+	else
+		printf("  %-52s %12.3f %s\n", name, v, unit);
+	fflush(stdout);
+}
+
+/* ---- (a) primitives ---- */
+
+static double
+time_mutex(double secs)
+{
+	kmutex_t m;
+	uint64_t n = 0;
+	double t0, t;
+
+	mutex_init(&m, NULL, MUTEX_DEFAULT, NULL);
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 4096; i++) {
+			mutex_enter(&m);
+			mutex_exit(&m);
+		}
+		n += 4096;
+	} while ((t = now_s()) - t0 < secs);
+	mutex_destroy(&m);
+	return ((t - t0) * 1e9 / (double)n);
+}
+
+static double
+time_cas(double secs)
+{
+	static volatile uint64_t word;
+	uint64_t n = 0, v = word;
+	double t0, t;
+
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 4096; i++) {
+			v = atomic_cas_64(&word, v, v + 1) + 1;
+		}
+		n += 4096;
+	} while ((t = now_s()) - t0 < secs);
+	return ((t - t0) * 1e9 / (double)n);
+}
+
+/* ---- the machine for (b) and (c) ---- */
+
+static struct as bench_as;
+static hat_t *bench_hat;
+static page_t *bench_page[BENCH_NDATA];
+static page_t *bench_anchor;
+
+static void
+bench_boot(uint32_t table_size)
+{
+	struct vt_config d;
+	struct vt_hat_params hp;
+
+	vt_config_defaults(&d);
+	memset(&hp, 0, sizeof (hp));
+	hp.mlist_locks = table_size;
+	hp.hash_locks = table_size;
+	hp.htable_locks = table_size;
+	hp.hment_hash_size = d.hment_hash_size;
+	hp.hment_rev = d.hment_rev;
+	hp.hment_reserve_amount = d.hment_reserve_amount;
+	hp.htable_reserve_amount = d.htable_reserve_amount;
+	hp.htable_steal_passes = d.htable_steal_passes;
+	hp.force_steal = (ulong_t)d.force_steal;
+
+	vt_machine_init(BENCH_PAGES, BENCH_PAGES / 64);
+	vt_hatstats_init(3);
+	hat_init(&hp);
+	memset(&bench_as, 0, sizeof (bench_as));
+	rw_init(&bench_as.a_lock, "bench as", 0, NULL);
+	bench_as.a_id = 1;
+	rw_enter(&bench_as.a_lock, RW_WRITER);
+	bench_hat = hat_alloc(&bench_as);
+	bench_as.a_hat = bench_hat;
+	rw_exit(&bench_as.a_lock);
+	for (int i = 0; i < BENCH_NDATA; i++) {
+		bench_page[i] = vt_frame_alloc(VT_FRAME_DATA);
+		VERIFY(bench_page[i] != NULL);
+	}
+	bench_anchor = vt_frame_alloc(VT_FRAME_DATA);
+	VERIFY(bench_anchor != NULL);
+	/*
+	 * An anchor mapping at the last entry of each leaf table used keeps
+	 * the table (and its parents) alive while the timed pairs empty and
+	 * refill the other entries.
+	 */
+	rw_enter(&bench_as.a_lock, RW_READER);
+	for (int t = 0; t < 2; t++)
+		hat_memload(bench_hat, (caddr_t)(BENCH_VA + t * BENCH_SEG +
+		    BENCH_SEG - MMU_PAGESIZE), bench_anchor,
+		    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
+	rw_exit(&bench_as.a_lock);
+}
+
+static void
+bench_shutdown(void)
+{
+	rw_enter(&bench_as.a_lock, RW_WRITER);
+	hat_free_start(bench_hat);
+	hat_unload(bench_hat, (caddr_t)BENCH_VA, 2 * BENCH_SEG,
+	    HAT_UNLOAD_UNMAP);
+	hat_free_end(bench_hat);
+	bench_as.a_hat = NULL;
+	rw_exit(&bench_as.a_lock);
+	rw_destroy(&bench_as.a_lock);
+	for (int i = 0; i < BENCH_NDATA; i++)
+		vt_frame_free(bench_page[i]);
+	vt_frame_free(bench_anchor);
+	hat_fini();
+	vt_machine_fini();
+	vt_lockclass_reset();
+}
+
+/* Sum of every lock class's acquisitions (single-threaded moments only). */
+static uint64_t
+lock_acquisitions(void)
+{
+	const kmutex_t *singles[] = { &hat_list_lock, &bench_hat->hat_mutex,
+	    kas.a_hat != NULL ? &kas.a_hat->hat_mutex : NULL };
+	uint64_t sum = 0;
+
+	for (struct vt_lock_class *c = vt_lockclass_first(); c != NULL;
+	    c = c->lc_next) {
+		struct vt_lock_stats s;
+
+		vt_locktable_stats(c, &s);
+		if (c->lc_locks == NULL)
+			for (size_t i = 0; i < sizeof (singles) /
+			    sizeof (singles[0]); i++)
+				if (singles[i] != NULL && singles[i]->m_class == c)
+					vt_lockclass_add(&s, singles[i]);
+		sum += s.acquisitions;
+	}
+	return (sum);
+}
+
+/* (b): ns per pair on the calling (boot) thread, one data page. */
+static double
+time_pairs(double secs)
+{
+	uint64_t n = 0;
+	double t0, t;
+
+	rw_enter(&bench_as.a_lock, RW_READER);
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 256; i++) {
+			caddr_t va = (caddr_t)(BENCH_VA + (n + (uint64_t)i) %
+			    BENCH_NVA * MMU_PAGESIZE);
+
+			hat_memload(bench_hat, va, bench_page[0],
+			    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
+			hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
+		}
+		n += 256;
+	} while ((t = now_s()) - t0 < secs);
+	rw_exit(&bench_as.a_lock);
+	return ((t - t0) * 1e9 / (double)n);
+}
+
+static uint64_t counted_atomics;
+
+static void
+count_hook(enum vt_sp_kind kind, const void *obj)
+{
+	(void) obj;
+	if (kind == VT_SP_ATOMIC)
+		counted_atomics++;
+}
+
+/* ---- (c) two threads ---- */
+
+struct duo {
+	kthread_t	kt;
+	cpu_t		cpu;
+	int		t;
+	uint64_t	pairs;		/* own; read after join */
+};
+static uint32_t duo_stop;		/* relaxed atomics */
+static pthread_barrier_t duo_bar;
+
+static void *
+duo_main(void *arg)
+{
+	struct duo *d = arg;
+	uint64_t k = 0;
+
+	vt_thread_set_current(&d->kt);
+	rw_enter(&bench_as.a_lock, RW_READER);
+	pthread_barrier_wait(&duo_bar);
+	while (!VT_PEEK(duo_stop)) {
+		for (int i = 0; i < 64; i++, k++) {
+			caddr_t va = (caddr_t)(BENCH_VA + d->t * BENCH_SEG +
+			    (k % BENCH_NVA) * MMU_PAGESIZE);
+			page_t *pp = bench_page[(k + (uint64_t)d->t *
+			    (BENCH_NDATA / 2)) % BENCH_NDATA];
+
+			hat_memload(bench_hat, va, pp,
+			    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
+			hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
+		}
+	}
+	d->pairs = k;
+	rw_exit(&bench_as.a_lock);
+	return (NULL);
+}
+
+/* Pairs per second of two threads for secs. */
+static double
+time_duo(double secs)
+{
+	struct duo d[2];
+	pthread_t th[2];
+	struct timespec nap;
+	double t0, t;
+
+	memset(d, 0, sizeof (d));
+	VT_POKE(duo_stop, 0);
+	pthread_barrier_init(&duo_bar, NULL, 3);
+	for (int i = 0; i < 2; i++) {
+		d[i].t = i;
+		d[i].cpu.cpu_seqid = (uint32_t)i;
+		vt_thread_init(&d[i].kt, (uint32_t)i + 1, &d[i].cpu,
+		    0x5eed0000ULL + (uint64_t)i);
+		if (pthread_create(&th[i], NULL, duo_main, &d[i]) != 0) {
+			fprintf(stderr, "vmtorture: bench: pthread_create "
+			    "failed\n");
+			exit(VT_EXIT_INTERNAL);
+		}
+	}
+	pthread_barrier_wait(&duo_bar);
+	t0 = now_s();
+	nap.tv_sec = (time_t)secs;
+	nap.tv_nsec = (long)((secs - (double)nap.tv_sec) * 1e9);
+	nanosleep(&nap, NULL);
+	VT_POKE(duo_stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	t = now_s();
+	pthread_barrier_destroy(&duo_bar);
+	for (int i = 0; i < 2; i++)
+		vt_thread_fini(&d[i].kt);
+	return ((double)(d[0].pairs + d[1].pairs) / (t - t0));
+}
+
+/* ---- main ---- */
+
+int
+vt_bench_main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "seconds", required_argument, NULL, 's' },
+		{ "lock", required_argument, NULL, 'l' },
+		{ "tap", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct vt_lock_ops *ops = vt_lock_find("pthread");
+	double secs = 2.0, rep, v[BENCH_REPS];
+	double mutex_ns, cas_ns, pair_ns, acq, atom, floor_ns, wide, narrow;
+	uint64_t a0, npairs = 20000;
+	char name[128];
+	int ch;
+
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			if (vt_parse_double(optarg, &secs) != 0 || secs <= 0 ||
+			    secs > 3600) {
+				fprintf(stderr, "vmtorture: bench --seconds %s: "
+				    "expected a number of seconds in (0, 3600]\n",
+				    optarg);
+				return (VT_EXIT_USAGE);
+			}
+			break;
+		case 'l':
+			ops = vt_lock_find(optarg);
+			if (ops == NULL) {
+				fprintf(stderr, "vmtorture: bench --lock %s: "
+				    "unknown lock back end\n", optarg);
+				return (VT_EXIT_USAGE);
+			}
+			break;
+		case 't':
+			tap = true;
+			break;
+		case 'h':
+			printf("usage: vmtorture bench [--seconds S] "
+			    "[--lock NAME] [--tap]\n");
+			return (VT_EXIT_PASS);
+		case ':':
+			fprintf(stderr, "vmtorture: bench %s: missing argument\n",
+			    argv[optind - 1]);
+			return (VT_EXIT_USAGE);
+		default:
+			fprintf(stderr, "vmtorture: bench: unknown option '%s'\n",
+			    argv[optind - 1]);
+			return (VT_EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vmtorture: bench: unexpected argument '%s'\n",
+		    argv[optind]);
+		return (VT_EXIT_USAGE);
+	}
+	if (ops->broken) {
+		fprintf(stderr, "vmtorture: bench --lock %s: the back end gives "
+		    "no mutual exclusion; nothing to measure\n", ops->name);
+		return (VT_EXIT_USAGE);
+	}
+	rep = secs / BENCH_REPS;
+	vt_lock_select(ops);
+
+	if (tap)
+		printf("1..10\n");
+	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
+	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
+
+	/* (a) */
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_mutex(rep);
+	mutex_ns = median(v, BENCH_REPS);
+	snprintf(name, sizeof (name), "uncontended mutex_enter+mutex_exit "
+	    "(%s)", ops->name);
+	figure(name, mutex_ns, "ns");
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_cas(rep);
+	cas_ns = median(v, BENCH_REPS);
+	figure("atomic_cas_64", cas_ns, "ns");
+
+	/* (b) */
+	bench_boot(2048);
+	(void) time_pairs(rep / 4);	/* warm: tables exist, caches hot */
+	rw_enter(&bench_as.a_lock, RW_READER);
+	vt_sched_hook = count_hook;
+	counted_atomics = 0;
+	a0 = lock_acquisitions();
+	for (uint64_t k = 0; k < npairs; k++) {
+		caddr_t va = (caddr_t)(BENCH_VA + k % BENCH_NVA * MMU_PAGESIZE);
+
+		hat_memload(bench_hat, va, bench_page[0],
+		    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
+		hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
+	}
+	acq = (double)(lock_acquisitions() - a0) / (double)npairs;
+	vt_sched_hook = NULL;
+	atom = (double)counted_atomics / (double)npairs;
+	rw_exit(&bench_as.a_lock);
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_pairs(rep);
+	pair_ns = median(v, BENCH_REPS);
+	floor_ns = acq * mutex_ns + atom * cas_ns;
+	figure("hat_memload+hat_unload pair, 1 thread", pair_ns, "ns");
+	figure("lock acquisitions per pair", acq, "");
+	figure("kernel atomics (CAS etc.) per pair", atom, "");
+	figure("lock floor per pair (acq*mutex + atomics*CAS)", floor_ns, "ns");
+	figure("pair / lock floor (target <= 3)", floor_ns > 0 ?
+	    pair_ns / floor_ns : 0, "x");
+	bench_shutdown();
+
+	/* (c) */
+	bench_boot(2048);
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_duo(rep);
+	wide = median(v, BENCH_REPS);
+	bench_shutdown();
+	bench_boot(1);
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_duo(rep);
+	narrow = median(v, BENCH_REPS);
+	bench_shutdown();
+	figure("2 threads, 2048-entry lock tables", wide, "pairs/s");
+	figure("2 threads, 1-entry lock tables", narrow, "pairs/s");
+	figure("2048-entry / 1-entry throughput", narrow > 0 ? wide / narrow :
+	    0, "x");
+	return (VT_EXIT_PASS);
+}

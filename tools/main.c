@@ -1,0 +1,119 @@
+/*
+ * main.c - the vmtorture command line (DESIGN §8).
+ *
+ *   vmtorture run SCENARIO [options]   run a scenario (stress/engine.c)
+ *   vmtorture list                     scenarios, roles, lock back ends, options
+ *   vmtorture bench [options]          micro-benchmarks (stress/bench.c)
+ *   vmtorture help | --help | -h       usage
+ *   vmtorture version
+ *
+ * Exit codes: 0 pass, 1 a check failed, 2 usage error, 3 hang or deadlock,
+ * 4 internal error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../stress/run.h"
+#include "../locks/lockops.h"
+#include "../scenarios/scenario.h"
+
+#ifndef VT_VERSION
+#define VT_VERSION "0.1.0"
+#endif
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: vmtorture run SCENARIO [options]   run a scenario\n"
+	    "       vmtorture list                     scenarios, roles, lock "
+	    "back ends, options\n"
+	    "       vmtorture bench [--seconds S] [--lock NAME] [--tap]\n"
+	    "                                          lock and hat_memload "
+	    "cost figures\n"
+	    "       vmtorture help | version\n"
+	    "\n"
+	    "A run prints a summary that begins and ends with every option in "
+	    "force and\nends with RESULT: PASS or RESULT: FAIL (<check>).  On "
+	    "failure the first line\non stderr is the command that replays it.\n"
+	    "Exit codes: 0 pass, 1 a check failed, 2 usage error, 3 hang or "
+	    "deadlock,\n4 internal error.\n"
+	    "\n");
+	vt_config_print_options(f);
+}
+
+static void
+list_roles(const struct vt_role *roles, uint32_t n)
+{
+	for (uint32_t r = 0; r < n; r++)
+		printf("    --%-14s weight %u, min %u: %s\n", roles[r].name,
+		    roles[r].weight, roles[r].min_count, roles[r].desc);
+}
+
+static int
+list(void)
+{
+	printf("scenarios:\n");
+	for (int i = 0; vt_scenarios[i] != NULL; i++) {
+		const struct vt_scenario_ops *sc = vt_scenarios[i];
+
+		printf("  %s: %s%s\n", sc->name, sc->desc,
+		    sc->needs_tryenter ? " (needs a try-lock back end)" : "");
+		list_roles(sc->roles, sc->nroles);
+		vt_config_print_scenario_defaults(stdout, sc);
+	}
+	printf("  any scenario, with --mmu N:\n");
+	list_roles(&vt_mmu_role, 1);
+
+	printf("\nlock back ends (--lock NAME; '-' = not supported):\n");
+	printf("  %-10s %-5s %-5s %-7s %-6s %-7s %s\n", "name", "init", "lock",
+	    "trylock", "unlock", "waits", "description");
+	for (int i = 0; vt_lock_backends[i] != NULL; i++) {
+		const struct vt_lock_ops *o = vt_lock_backends[i];
+
+		printf("  %-10s %-5s %-5s %-7s %-6s %-7s %s%s\n", o->name,
+		    o->init ? "yes" : "-", o->lock ? "yes" : "-",
+		    o->trylock ? "yes" : "-", o->unlock ? "yes" : "-",
+		    o->sleeps ? "sleeps" : "spins", o->desc,
+		    "");
+	}
+	for (int i = 0; vt_lock_backends[i] != NULL; i++)
+		if (vt_lock_backends[i]->broken)
+			printf("  note: `%s` deliberately gives no mutual "
+			    "exclusion: it is the canary, and a run with it must "
+			    "end in RESULT: FAIL (exit 1).\n",
+			    vt_lock_backends[i]->name);
+	printf("\ninjectable bugs: none in this build (selftest is a later "
+	    "issue)\n\n");
+	vt_config_print_options(stdout);
+	return (VT_EXIT_PASS);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (cmd == NULL) {
+		usage(stderr);
+		return (VT_EXIT_USAGE);
+	}
+	if (strcmp(cmd, "run") == 0)
+		return (vt_run_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "list") == 0)
+		return (list());
+	if (strcmp(cmd, "bench") == 0)
+		return (vt_bench_main(argc - 1, argv + 1));
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return (VT_EXIT_PASS);
+	}
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("vmtorture %s\n", VT_VERSION);
+		return (VT_EXIT_PASS);
+	}
+	fprintf(stderr, "vmtorture: %s: unknown command (run, list, bench, "
+	    "help, version)\n", cmd);
+	return (VT_EXIT_USAGE);
+}
