@@ -590,6 +590,24 @@ vt_frame_alloc_run(pgcnt_t n, enum vt_frame_tag tag)
 }
 
 /*
+ * A freed page-table frame is filled with valid entries naming a pfn far
+ * beyond the machine, so a simulated CPU that follows a stale PTP into it
+ * (a missing or broken shootdown) fails its frame check at once instead of
+ * reading zeroes and quietly faulting.
+ */
+#define VT_PTE_POISON	(PT_PADDR | PT_VALID)
+
+static void
+vt_frame_poison_ptes(pfn_t pfn)
+{
+	x86pte_t *ptes = vt_frame_va(pfn);
+	uint_t i;
+
+	for (i = 0; i < MMU_PAGESIZE / sizeof (x86pte_t); i++)
+		__atomic_store_n(&ptes[i], VT_PTE_POISON, __ATOMIC_RELAXED);
+}
+
+/*
  * Give a frame back.  Takes and drops page_freelist.  The page must not be
  * mapped (no mapping list) and must not already be free.
  */
@@ -600,6 +618,8 @@ vt_frame_free(page_t *pp)
 	pfn_t pfn = pp->p_pagenum;
 
 	ASSERT(pfn != 0 && pfn < vt_npages);
+	if (vt_frame_tag_get(pfn) >= VT_FRAME_PT)
+		vt_frame_poison_ptes(pfn);
 	mutex_enter(m);
 	if (PP_ISFREE(pp))
 		panic("vt_frame_free: pfn %" PRIu64 " is already free", pfn);
