@@ -13,6 +13,8 @@
  */
 #include "core/htable.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 
 #include "core/hat.h"
@@ -117,11 +119,188 @@ test_reserve(void)
 	VT_POKE(use_boot_reserve, boot0);
 }
 
+/*
+ * Concurrent part: workers race htable_create/lookup/release over a few
+ * shared level-0 tables (the lookup-allocate-recheck path, frees of the
+ * loser, release to the cache) and map/unmap their own pages through them,
+ * while a reaper steals cached and idle tables (htable_steal, passes,
+ * HAT_VICTIM, htable_steal_active against hat_unload).  Each worker checks
+ * what holding a table guarantees.  Meant to be run under TSan too.
+ */
+#define	NWORKERS	3
+#define	NITER		20000
+#define	NVAS		5
+
+static hat_t *c_hat;
+static struct as *c_as;
+static page_t *c_page[NWORKERS];
+static uint32_t c_running;		/* workers still going; atomics */
+static uint32_t c_bad[NWORKERS + 1];	/* per thread failures */
+
+static uintptr_t
+c_va(uint_t k)
+{
+	static const uint_t l1[NVAS] = { 0, 1, 2, 0, 0 };
+	static const uint_t l2[NVAS] = { 0, 0, 0, 1, 0 };
+	static const uint_t l3[NVAS] = { 1, 1, 1, 1, 2 };
+
+	return (make_va(l3[k], l2[k], l1[k], 0));
+}
+
+static void *
+c_worker(void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+	kthread_t kt;
+	cpu_t cpu = { .cpu_seqid = id };
+	uint64_t x = 0x9e3779b97f4a7c15ULL * id;
+	htable_t *ht, *h1;
+	uintptr_t va, pva;
+	uint_t i, k;
+
+	vt_thread_init(&kt, id, &cpu, id);
+	vt_thread_set_current(&kt);
+	for (i = 0; i < NITER; ++i) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		k = (uint_t)(x >> 33) % NVAS;
+		va = c_va(k);
+		ht = htable_create(c_hat, va, 0, NULL);
+		if (ht == NULL || ht->ht_level != 0 || ht->ht_vaddr != va ||
+		    VT_PEEK(ht->ht_busy) < 1 || ht->ht_parent == NULL ||
+		    vt_frame_tag_get(ht->ht_pfn) != VT_FRAME_PT + 0 ||
+		    x86pte_get(ht->ht_parent, htable_va2entry(va,
+		    ht->ht_parent)) != MAKEPTP(ht->ht_pfn, 0))
+			++c_bad[id];
+		if ((x >> 20) & 1) {
+			h1 = htable_lookup(c_hat, va, 1);
+			if (h1 != ht->ht_parent)
+				++c_bad[id];
+			if (h1 != NULL)
+				htable_release(h1);
+		}
+		if ((x >> 21) & 1) {
+			/* Map and unmap this worker's page in this table. */
+			pva = va + (uintptr_t)(1 + id) * MMU_PAGESIZE;
+			rw_enter(&c_as->a_lock, RW_READER);
+			hat_memload(c_hat, (caddr_t)pva, c_page[id - 1],
+			    PROT_READ | PROT_USER, HAT_LOAD);
+			rw_exit(&c_as->a_lock);
+			htable_release(ht);
+			if ((x >> 22) & 1)
+				sched_yield();
+			rw_enter(&c_as->a_lock, RW_READER);
+			hat_unload(c_hat, (caddr_t)pva, MMU_PAGESIZE,
+			    HAT_UNLOAD);
+			rw_exit(&c_as->a_lock);
+		} else {
+			htable_release(ht);
+		}
+	}
+	__atomic_sub_fetch(&c_running, 1, __ATOMIC_SEQ_CST);
+	vt_thread_set_current(NULL);
+	vt_thread_fini(&kt);
+	return (NULL);
+}
+
+static void
+ok_pages_unmapped(void)
+{
+	uint_t i, mapped = 0;
+
+	for (i = 0; i < NWORKERS; ++i)
+		mapped += c_page[i]->p_mapping != NULL;
+	tap_ok(mapped == 0, "concurrent: no page left on a mapping list");
+}
+
+static void *
+c_reaper(void *arg)
+{
+	uint32_t id = (uint32_t)(uintptr_t)arg;
+	kthread_t kt;
+	cpu_t cpu = { .cpu_seqid = id };
+
+	vt_thread_init(&kt, id, &cpu, id);
+	vt_thread_set_current(&kt);
+	while (__atomic_load_n(&c_running, __ATOMIC_SEQ_CST) != 0) {
+		kmem_cache_reap(htable_cache);
+		sched_yield();
+	}
+	vt_thread_set_current(NULL);
+	vt_thread_fini(&kt);
+	return (NULL);
+}
+
+static void
+test_concurrent(struct as *as)
+{
+	pthread_t tid[NWORKERS + 1];
+	struct hatstats s0, s1;
+	uint64_t free0;
+	uint_t i, bad = 0;
+
+	vt_hatstats_init(NWORKERS + 1);
+	for (i = 0; i < NWORKERS; ++i)
+		c_page[i] = vt_frame_alloc(VT_FRAME_DATA);
+	/* The reaper will also empty the other hats' caches: do it now. */
+	kmem_cache_reap(htable_cache);
+	free0 = freemem;
+	rw_enter(&as->a_lock, RW_WRITER);
+	c_hat = hat_alloc(as);
+	as->a_hat = c_hat;
+	rw_exit(&as->a_lock);
+	c_as = as;
+	s0 = stats();
+
+	c_running = NWORKERS;
+	for (i = 0; i < NWORKERS; ++i)
+		pthread_create(&tid[i], NULL, c_worker,
+		    (void *)(uintptr_t)(i + 1));
+	pthread_create(&tid[NWORKERS], NULL, c_reaper,
+	    (void *)(uintptr_t)(NWORKERS + 1));
+	for (i = 0; i <= NWORKERS; ++i)
+		pthread_join(tid[i], NULL);
+	s1 = stats();
+
+	for (i = 0; i <= NWORKERS; ++i)
+		bad += c_bad[i];
+	tap_ok(bad == 0, "concurrent: every held table was consistent "
+	    "(%u bad)", bad);
+	tap_diag("concurrent: reap attempts %lu, reaped %lu, ptable allocs "
+	    "%lu, frees %lu", s1.hs_reap_attempts - s0.hs_reap_attempts,
+	    s1.hs_reaped - s0.hs_reaped,
+	    s1.hs_ptable_allocs - s0.hs_ptable_allocs,
+	    s1.hs_ptable_frees - s0.hs_ptable_frees);
+	tap_ok(s1.hs_reap_attempts > s0.hs_reap_attempts,
+	    "concurrent: the reaper ran");
+	tap_ok(htable_dont_cache == 0 && !(c_hat->hat_flags & HAT_VICTIM) &&
+	    c_hat->hat_pages_mapped[0] == 0,
+	    "concurrent: no steal state left, nothing mapped");
+	ok_pages_unmapped();
+	for (i = 0; i < NVAS; ++i) {
+		htable_t *h = htable_lookup(c_hat, c_va(i), 0);
+
+		if (h != NULL) {
+			bad += h->ht_busy != 1 || h->ht_valid_cnt != 0;
+			htable_release(h);
+		}
+	}
+	tap_ok(bad == 0, "concurrent: no table left busy or populated");
+
+	rw_enter(&as->a_lock, RW_WRITER);
+	hat_free_start(c_hat);
+	rw_exit(&as->a_lock);
+	hat_free_end(c_hat);
+	tap_ok(freemem == free0, "concurrent: hat_free returned every frame "
+	    "(%lu/%lu)", (unsigned long)freemem, (unsigned long)free0);
+	for (i = 0; i < NWORKERS; ++i)
+		vt_frame_free(c_page[i]);
+}
+
 int
 main(void)
 {
 	struct vt_hat_params p;
-	struct as as1, as2;
+	struct as as1, as2, as3;
 	hat_t *hat, *hat2;
 	htable_t *top, *ht0, *ht1, *ht2, *h, *ism, *sh;
 	uintptr_t va, vs, v, eaddr;
@@ -483,6 +662,11 @@ main(void)
 	    "reserve count equals list length (%u)", htable_reserve_cnt);
 
 	/* hat teardown frees every table. */
+	memset(&as3, 0, sizeof (as3));
+	rw_init(&as3.a_lock, NULL, 0, NULL);
+	as3.a_id = 3;
+	test_concurrent(&as3);
+
 	rw_enter(&as1.a_lock, RW_WRITER);
 	hat_free_start(hat);
 	rw_exit(&as1.a_lock);
@@ -505,6 +689,7 @@ main(void)
 	vt_machine_fini();
 	rw_destroy(&as1.a_lock);
 	rw_destroy(&as2.a_lock);
+	rw_destroy(&as3.a_lock);
 	tap_ok(1, "shutdown");
 	tap_plan(tap_n);	/* trailing plan: a crash leaves none */
 	return (tap_done());
