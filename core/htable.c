@@ -100,8 +100,11 @@ static void x86pte_release_pagetable(htable_t *);
  * vt_htable_mutex, the kernel's HTABLE_MUTEX_HASH).
  * PORT: functions, because no macro in this project takes a lock.
  */
+static bool no_bucket_held(void);
+
 static void htable_enter(uint_t h)
 {
+	ASSERT(no_bucket_held());	/* one bucket mutex at a time */
 	mutex_enter(vt_htable_mutex(h));
 }
 
@@ -116,6 +119,27 @@ static bool bucket_held(uint_t h)
 }
 
 /*
+ * Lock-order check (digest §3.2): true if the calling thread holds no
+ * htable_mutex at all.  Uses the thread's held-lock record (kmutex.c keeps
+ * up to VT_MAX_HELD entries, far more than the HAT ever nests).
+ */
+static bool no_bucket_held(void)
+{
+	kthread_t *t = curthread;
+
+	for (uint32_t i = 0; i < t->t_nheld && i < VT_MAX_HELD; i++)
+		if (t->t_held[i]->m_class == htable_mutex)
+			return false;
+	return true;
+}
+
+/* Hash bucket of a hashed table (its identity fields are immutable then). */
+static inline uint_t bucket_of(const htable_t *ht)
+{
+	return HTABLE_HASH(ht->ht_hat, ht->ht_vaddr, ht->ht_level);
+}
+
+/*
  * ht_busy: changed only under the bucket mutex, but read without it by
  * htable_steal_active and hment_steal, so every access is a relaxed atomic.
  */
@@ -124,9 +148,10 @@ static inline int16_t busy_of(const htable_t *ht)
 	return VT_RACY_LOAD(ht->ht_busy);
 }
 
-/* Bucket mutex of ht held on entry (callers assert it). */
+/* Bucket mutex of ht held on entry. */
 static inline void busy_add(htable_t *ht, int d)
 {
+	ASSERT(bucket_held(bucket_of(ht)));
 	VT_RACY_STORE(ht->ht_busy, (int16_t)(busy_of(ht) + d));
 }
 
@@ -143,11 +168,6 @@ static inline uint32_t lockcnt_of(const htable_t *ht)
 static inline uint16_t hatflags_of(const hat_t *hat)
 {
 	return VT_RACY_LOAD(hat->hat_flags);
-}
-
-static inline uint_t bucket_of(const htable_t *ht)
-{
-	return HTABLE_HASH(ht->ht_hat, ht->ht_vaddr, ht->ht_level);
 }
 
 /*
@@ -390,6 +410,7 @@ static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 */
 			busy_add(ht, 1);
 			htable_exit(h);
+			ASSERT(no_bucket_held());
 
 			/*
 			 * Unmap every valid entry, giving up as soon as
@@ -488,6 +509,8 @@ static htable_t *htable_steal(uint_t cnt, boolean_t reap)
 	htable_t *list = NULL, *ht;
 	uint_t stolen = 0, pass, threshold;
 	hat_t *hat;
+
+	ASSERT(no_bucket_held() && MUTEX_NOT_HELD(&hat_list_lock));
 
 	/*
 	 * Keep the tunable within 1..ptes_per_table.
@@ -664,6 +687,7 @@ static htable_t *htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level,
 
 	if (level < 0 || level > TOP_LEVEL(hat))
 		panic("htable_alloc(): level %d out of range", level);
+	ASSERT(no_bucket_held());	/* we allocate and may steal */
 	kmflags = VT_RACY_LOAD(can_steal_post_boot) ? KM_NOSLEEP : KM_SLEEP;
 
 	/*
@@ -764,6 +788,7 @@ static void htable_free(htable_t *ht)
 	hat_t *owner = ht->ht_hat;
 	boolean_t cache = B_FALSE;
 
+	ASSERT(no_bucket_held());
 	if (owner != NULL && (ht->ht_flags & HTABLE_SHARED_PFN) == 0) {
 		cache = VT_RACY_LOAD(use_boot_reserve) ||
 		    ((hatflags_of(owner) & HAT_FREEING) == 0 &&
@@ -875,6 +900,7 @@ static void link_ptp(htable_t *higher, htable_t *new, uintptr_t vaddr)
 {
 	x86pte_t ptp = MAKEPTP(new->ht_pfn, new->ht_level), found;
 
+	ASSERT(bucket_held(bucket_of(new)));
 	ASSERT(busy_of(higher) > 0);
 	ASSERT(new->ht_level != (level_t)mmu.max_level);
 
