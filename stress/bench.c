@@ -78,9 +78,10 @@ figure(const char *name, double v, const char *unit)
 {
 	nfig++;
 	if (tap)
-		printf("ok %d - %s: %.3f %s\n", nfig, name, v, unit);
+		printf("ok %d - %s: %.3f%s%s\n", nfig, name, v,
+		    *unit ? " " : "", unit);
 	else
-		printf("  %-52s %12.3f %s\n", name, v, unit);
+		printf("  %-52s %12.3f%s%s\n", name, v, *unit ? " " : "", unit);
 	fflush(stdout);
 }
 

@@ -336,8 +336,18 @@ engine_panic(const char *check, const char *msg)
 {
 	bool hang = check != NULL && (strcmp(check, "watchdog") == 0 ||
 	    strcmp(check, "deadlock") == 0);
+	const kthread_t *t = vt_curthread();
+	const struct vt_worker *w = t != NULL ? t->t_engine : NULL;
+	char buf[700];
 
-	fail_run(check != NULL ? check : "panic", msg,
+	/* Say who failed: a worker (with its role) or the boot thread. */
+	if (w != NULL)
+		snprintf(buf, sizeof (buf), "in worker %u (%s): %s", w->id,
+		    worker_role_name(w), msg != NULL ? msg : "");
+	else
+		snprintf(buf, sizeof (buf), "in the boot thread: %s",
+		    msg != NULL ? msg : "");
+	fail_run(check != NULL ? check : "panic", buf,
 	    hang ? VT_EXIT_HANG : VT_EXIT_FAIL, hang, false);
 }
 

@@ -105,7 +105,7 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 		struct vt_lock_stats s;
 
 		class_stats(c, &s);
-		l->name = c->lc_name;
+		snprintf(l->name, sizeof (l->name), "%s", c->lc_name);
 		l->size = c->lc_table ? c->lc_size : 0;
 		l->acquisitions = s.acquisitions;
 		l->contended = s.contended;
@@ -115,7 +115,7 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 	    cp = cp->cache_next) {
 		struct vt_report_cache *k = &r->caches[r->ncaches++];
 
-		k->name = cp->cache_name;
+		snprintf(k->name, sizeof (k->name), "%s", cp->cache_name);
 		k->outstanding = VT_PEEK(cp->cache_outstanding);
 		k->allocs = VT_PEEK(cp->cache_allocs);
 		k->frees = VT_PEEK(cp->cache_frees);

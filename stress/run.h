@@ -75,15 +75,16 @@ void vt_recorder_dump(int fd, const struct vt_worker *w);
 #define VT_REPORT_MAX_CACHES	16
 #define VT_REPORT_MAX_ROLES	(VT_MAX_ROLES + 1)	/* + mmu */
 
+/* Names are copied: the classes and caches are gone when the report prints. */
 struct vt_report_lock {
-	const char	*name;
+	char		name[48];
 	uint32_t	size;
 	uint64_t	acquisitions;
 	uint64_t	contended;
 };
 
 struct vt_report_cache {
-	const char	*name;
+	char		name[48];
 	uint64_t	outstanding, allocs, frees, fails;
 };
 
