@@ -28,7 +28,7 @@ union vt_lock_impl {
 	pthread_mutex_t			pm;		/* pthread */
 	uint32_t			word;		/* adaptive (futex word), busted */
 	ck_spinlock_ticket_t		ticket;
-	ck_spinlock_mcs_t		*mcs;		/* queue tail */
+	struct ck_spinlock_mcs		*mcs;		/* queue tail (ck_spinlock_mcs_t is already a pointer) */
 	ck_spinlock_clh_t		*clh;		/* queue tail */
 	ck_spinlock_fas_t		fas;
 };
@@ -56,6 +56,8 @@ void mutex_init(kmutex_t *m, const char *name, int type, void *arg);
 void vt_mutex_init_class(kmutex_t *m, const struct vt_lock_class *cls,
     uint32_t index);
 void mutex_destroy(kmutex_t *m);
+/* Mutexes initialised and not yet destroyed (vt_lock_select checks it). */
+uint64_t vt_mutex_live_count(void);
 
 /* Acquires m (blocks).  Panics on recursive entry. */
 void mutex_enter(kmutex_t *m);
@@ -100,7 +102,7 @@ typedef enum { RW_WRITER = 0, RW_READER = 1 } krw_t;
 typedef struct krwlock {
 	kmutex_t	rw_mutex;	/* protects the fields below */
 	kcondvar_t	rw_cv;		/* waiters for a state change */
-	int32_t		rw_readers;	/* holders as reader; rw_mutex */
+	int32_t		rw_readers;	/* holders as reader; rw_mutex (stores VT_POKE, racy reads) */
 	kthread_t	*rw_writer;	/* holder as writer; rw_mutex (racy reads via VT_RACY) */
 	uint32_t	rw_wwant;	/* writers waiting; rw_mutex */
 } krwlock_t;

@@ -47,6 +47,17 @@ void vt_thread_set_current(kthread_t *t);
 void vt_thread_init(kthread_t *t, uint32_t id, cpu_t *cpu, uint64_t seed);
 void vt_thread_fini(kthread_t *t);
 
+/*
+ * Queue nodes for the mcs/clh back ends (lockops.c).  Each node is a
+ * VT_QNODE_SIZE-byte, VT_QNODE_SIZE-aligned block from aligned_alloc, so a
+ * node may change hands (clh passes nodes from thread to thread and to the
+ * lock) and still be released with free().  Owner only; the pool starts
+ * with VT_MAX_HELD+1 nodes and grows if a thread holds more locks.
+ */
+#define VT_QNODE_SIZE	64
+void *vt_thread_qnode_get(kthread_t *t);
+void vt_thread_qnode_put(kthread_t *t, void *node);
+
 #define curthread	(vt_curthread())
 #define CPU		(vt_curthread()->t_cpu)
 

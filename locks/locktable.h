@@ -60,6 +60,9 @@ void vt_locktable_stats(const struct vt_lock_class *cls,
     struct vt_lock_stats *out);
 void vt_lockclass_add(struct vt_lock_stats *out, const kmutex_t *m);
 
+/* The shared "misc" class of mutex_init'd mutexes (registered on first use). */
+struct vt_lock_class *vt_lockclass_misc(void);
+
 /* Registry walk (report time, no workers running). */
 struct vt_lock_class *vt_lockclass_first(void);
 /* Remove every class (between runs / in tests). */

@@ -1,0 +1,174 @@
+/*
+ * kthread.c - the current-thread handle and per-thread lock queue nodes.
+ *
+ * Harness code (not ported).  Each OS thread carries one pointer to the
+ * kthread_t running on it; the engine sets it once per worker in free mode,
+ * and at every fiber switch in controlled mode.  An OS thread that never
+ * installed one runs as the boot kthread (t_id 0, cpu 0), so curthread is
+ * never NULL.  The boot kthread is a single object: two OS threads that both
+ * run as it would look like one thread to the lock layer, so every worker
+ * must install its own kthread before touching a mutex.
+ */
+#include "kthread.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/sys.h"
+
+static cpu_t boot_cpu = { .cpu_seqid = 0 };
+
+/*
+ * The default kthread.  Its PRNG state is what vt_thread_init(.., seed 0)
+ * would give (the first two splitmix64 outputs for seed 0), so draws made
+ * before any worker exists are still reproducible.
+ */
+static kthread_t boot_thread = {
+	.t_id = 0,
+	.t_cpu = &boot_cpu,
+	.t_rng = { 0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL },
+};
+
+/* The kthread installed on this OS thread, or NULL for the boot kthread. */
+static _Thread_local kthread_t *cur_thread;
+
+/* Returns the running kthread: the installed one, else the boot kthread. */
+kthread_t *
+vt_curthread(void)
+{
+	kthread_t *t = cur_thread;
+
+	return (__builtin_expect(t != NULL, 1) ? t : &boot_thread);
+}
+
+/* Installs t (NULL: back to the boot kthread) on the calling OS thread. */
+void
+vt_thread_set_current(kthread_t *t)
+{
+	cur_thread = t;
+}
+
+/* One splitmix64 step: advances *x and returns the next output. */
+static uint64_t
+splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+/* Clears t and gives it an id, a virtual CPU and a PRNG state from seed. */
+void
+vt_thread_init(kthread_t *t, uint32_t id, cpu_t *cpu, uint64_t seed)
+{
+	uint64_t s = seed;
+
+	memset(t, 0, sizeof (*t));
+	t->t_id = id;
+	t->t_cpu = (cpu != NULL) ? cpu : &boot_cpu;
+	t->t_rng[0] = splitmix64(&s);
+	t->t_rng[1] = splitmix64(&s);
+	if ((t->t_rng[0] | t->t_rng[1]) == 0)
+		t->t_rng[1] = 1;	/* xoshiro-style state must not be all zero */
+}
+
+/*
+ * The queue-node pool behind t_qnodes: a stack of free nodes.  Owner only.
+ * nodes counts the nodes this thread is answerable for; with clh the
+ * identity of those nodes changes (a lock hands back its predecessor's
+ * node) but their number does not.
+ */
+struct qpool {
+	uint32_t	qp_nfree;	/* valid entries of qp_free[] */
+	uint32_t	qp_cap;		/* capacity of qp_free[] */
+	uint32_t	qp_nodes;	/* nodes owned (free + in use) */
+	void		**qp_free;
+};
+
+static void *
+qnode_alloc(void)
+{
+	void *n = aligned_alloc(VT_QNODE_SIZE, VT_QNODE_SIZE);
+
+	if (n == NULL)
+		panic("kthread: out of memory for lock queue nodes");
+	memset(n, 0, VT_QNODE_SIZE);
+	return (n);
+}
+
+static struct qpool *
+qpool_get(kthread_t *t)
+{
+	struct qpool *qp = t->t_qnodes;
+	uint32_t i;
+
+	if (__builtin_expect(qp != NULL, 1))
+		return (qp);
+	qp = calloc(1, sizeof (*qp));
+	if (qp == NULL)
+		panic("kthread: out of memory for lock queue nodes");
+	qp->qp_cap = VT_MAX_HELD + 1;
+	qp->qp_free = calloc(qp->qp_cap, sizeof (void *));
+	if (qp->qp_free == NULL)
+		panic("kthread: out of memory for lock queue nodes");
+	for (i = 0; i < qp->qp_cap; i++)
+		qp->qp_free[i] = qnode_alloc();
+	qp->qp_nfree = qp->qp_nodes = qp->qp_cap;
+	t->t_qnodes = qp;
+	return (qp);
+}
+
+/* Takes a free queue node from t's pool (allocating the pool lazily). */
+void *
+vt_thread_qnode_get(kthread_t *t)
+{
+	struct qpool *qp = qpool_get(t);
+
+	if (__builtin_expect(qp->qp_nfree == 0, 0)) {
+		/* More than VT_MAX_HELD+1 locks at once: grow. */
+		qp->qp_nodes++;
+		return (qnode_alloc());
+	}
+	return (qp->qp_free[--qp->qp_nfree]);
+}
+
+/* Returns a node (maybe not the one taken: clh swaps) to t's pool. */
+void
+vt_thread_qnode_put(kthread_t *t, void *node)
+{
+	struct qpool *qp = qpool_get(t);
+
+	if (__builtin_expect(qp->qp_nfree == qp->qp_cap, 0)) {
+		uint32_t ncap = qp->qp_cap * 2;
+		void **nf = realloc(qp->qp_free, ncap * sizeof (void *));
+
+		if (nf == NULL)
+			panic("kthread: out of memory for lock queue nodes");
+		qp->qp_free = nf;
+		qp->qp_cap = ncap;
+	}
+	qp->qp_free[qp->qp_nfree++] = node;
+}
+
+/*
+ * Releases what vt_thread_init and the lock back ends attached to t.  The
+ * thread must hold no mcs/clh lock (its nodes would still be queued).
+ */
+void
+vt_thread_fini(kthread_t *t)
+{
+	struct qpool *qp = t->t_qnodes;
+	uint32_t i;
+
+	if (qp != NULL) {
+		for (i = 0; i < qp->qp_nfree; i++)
+			free(qp->qp_free[i]);
+		free(qp->qp_free);
+		free(qp);
+		t->t_qnodes = NULL;
+	}
+	if (cur_thread == t)
+		cur_thread = NULL;
+}
