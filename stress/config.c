@@ -624,7 +624,7 @@ int
 vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
     int argc, char **argv)
 {
-	struct option lo[NOPTS + VT_MAX_ROLES + 2];
+	struct option lo[NOPTS + VT_MAX_ROLES + 3];
 	const struct vt_scenario_ops *sc;
 	size_t n = 0;
 	int ch;
@@ -673,12 +673,27 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 		lo[n].val = VAL_ROLE + (int)r;
 		n++;
 	}
+	lo[n].name = "help";
+	lo[n].has_arg = no_argument;
+	lo[n].flag = NULL;
+	lo[n].val = 'h';
+	n++;
 	memset(&lo[n], 0, sizeof (lo[n]));
 
 	opterr = 0;
 	optind = 0;	/* glibc: full re-initialisation */
-	while ((ch = getopt_long(argc, argv, ":qf:", lo, NULL)) != -1) {
-		if (ch == 'q') {
+	while ((ch = getopt_long(argc, argv, ":qhf:", lo, NULL)) != -1) {
+		if (ch == 'h') {
+			printf("usage: vmtorture run %s [options]\n%s\nroles:\n",
+			    sc->name, sc->desc);
+			for (uint32_t r = 0; r < sc->nroles; r++)
+				printf("  --%-14s weight %u, min %u: %s\n",
+				    sc->roles[r].name, sc->roles[r].weight,
+				    sc->roles[r].min_count, sc->roles[r].desc);
+			vt_config_print_scenario_defaults(stdout, sc);
+			vt_config_print_options(stdout);
+			return (1);
+		} else if (ch == 'q') {
 			c->quiet = true;
 		} else if (ch == VAL_FILE) {
 			if (load_ini(c, optarg) != 0)

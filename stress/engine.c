@@ -22,6 +22,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,7 +189,7 @@ vt_worker_yield(void)
 static void
 say(const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[4096];
 	va_list ap;
 	int n;
 
@@ -310,9 +311,9 @@ fail_run(const char *check, const char *msg, int code, bool waits,
 		for (uint32_t i = 0; i < R.nworkers; i++)
 			vt_recorder_dump(STDERR_FILENO, R.workers[i]);
 	}
-	vt_report_collect(r, R.workers, R.nworkers, stats);
 	r->cfg = &R.cfg;
 	r->sc = R.sc;
+	vt_report_collect(r, R.workers, R.nworkers, stats);
 	r->audits = VT_PEEK(R.audits);
 	r->audit_objects = R.audit_objects;
 	if (VT_PEEK(R.world) == W_RUNNING || VT_PEEK(R.world) == W_PARKED)
@@ -349,6 +350,37 @@ engine_panic(const char *check, const char *msg)
 		    msg != NULL ? msg : "");
 	fail_run(check != NULL ? check : "panic", buf,
 	    hang ? VT_EXIT_HANG : VT_EXIT_FAIL, hang, false);
+}
+
+/*
+ * A crash in the port (SIGSEGV on a stale pointer, ...) is a failed check
+ * like a panic: report it the same way.  The handler is one-shot
+ * (SA_RESETHAND), so a fault inside the report ends the process the
+ * default way.
+ */
+static void
+engine_crash(int sig, siginfo_t *si, void *uc)
+{
+	char msg[128];
+
+	(void) uc;
+	snprintf(msg, sizeof (msg), "signal %d (%s) at address %p", sig,
+	    strsignal(sig), si != NULL ? si->si_addr : NULL);
+	engine_panic("crash", msg);
+}
+
+static void
+install_crash_handlers(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_sigaction = engine_crash;
+	sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof (sigs) / sizeof (sigs[0]); i++)
+		(void) sigaction(sigs[i], &sa, NULL);
 }
 
 /* ---- workers ---- */
@@ -660,6 +692,7 @@ boot(void)
 
 	vt_lock_select(lo);
 	vt_panic_hook = engine_panic;
+	install_crash_handlers();
 	vt_machine_init(R.cfg.pages, R.cfg.throttlefree);
 	vt_hatstats_init(vt_config_nworkers(&R.cfg) + 1);
 	memset(&hp, 0, sizeof (hp));
@@ -720,8 +753,14 @@ vt_run_main(int argc, char **argv)
 	struct vt_report *r = &R.rep;
 	pthread_condattr_t ca;
 
-	if (vt_config_parse(&R.cfg, &R.sc, argc, argv) != 0)
+	switch (vt_config_parse(&R.cfg, &R.sc, argc, argv)) {
+	case 0:
+		break;
+	case 1:
+		return (VT_EXIT_PASS);	/* --help */
+	default:
 		return (VT_EXIT_USAGE);
+	}
 	if (R.cfg.tap) {
 		printf("1..1\n");
 		fflush(stdout);
@@ -738,9 +777,9 @@ vt_run_main(int argc, char **argv)
 
 	/* Final audit: every worker has exited (joined). */
 	audit_now(true);
-	vt_report_collect(r, R.workers, R.nworkers, true);
 	r->cfg = &R.cfg;
 	r->sc = R.sc;
+	vt_report_collect(r, R.workers, R.nworkers, true);
 	r->audits = R.audits;
 	r->audit_objects = R.audit_objects;
 	r->failed = false;

@@ -37,7 +37,8 @@ void vt_config_print_options(FILE *f);
  * Parse `run SCENARIO [options]`: argv[0] is the scenario name.  Fills c
  * (built-in defaults, the scenario's defaults, then the options), resolves
  * the per-role worker counts and validates everything.  On a usage error
- * prints one line on stderr and returns -1; *scp is the scenario.
+ * prints one line on stderr and returns -1; *scp is the scenario.  Returns
+ * 1 after printing the help asked for with -h/--help, 0 to run.
  */
 int vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
     int argc, char **argv);
@@ -116,7 +117,7 @@ struct vt_report {
 };
 
 /*
- * Collect op counts from the workers (relaxed reads: valid while they run)
+ * Collect (r->cfg and r->sc set first) op counts from the workers (relaxed reads: valid while they run)
  * and, if stats, HATSTAT/lock/kmem counters (only with the world stopped).
  */
 void vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
