@@ -20,9 +20,14 @@ mmu_op(struct vt_worker *w)
 {
 	uint32_t cpu = w->role_rank;
 	struct vt_world_as *wa = vt_world_as_enter(w, RW_READER);
-	hat_t *hat = wa->wa_as.a_hat;
+	hat_t *hat;
 	uint32_t n;
 
+	if (wa == NULL) {
+		vt_worker_yield();
+		return;
+	}
+	hat = wa->wa_as.a_hat;
 	ASSERT(cpu < vt_mmu_ncpus());
 	vt_mmu_switch(cpu, hat);
 	for (n = 2 + (uint32_t)vt_worker_rand_below(w, 7); n > 0; n--) {

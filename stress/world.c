@@ -55,19 +55,37 @@ struct vt_world_as *
 vt_world_as_enter(struct vt_worker *w, krw_t how)
 {
 	struct vt_world_as *wa;
+	uint32_t tries;
 
-	wa = &vt_world.w_as[vt_worker_rand_below(w, vt_world.w_nas)];
-	rw_enter(&wa->wa_as.a_lock, how);
-	ASSERT(wa->wa_as.a_hat != NULL);
-	return (wa);
+	if (how == RW_WRITER) {
+		wa = &vt_world.w_as[vt_worker_rand_below(w, vt_world.w_nas)];
+		atomic_inc_32(&wa->wa_writers);
+		rw_enter(&wa->wa_as.a_lock, RW_WRITER);
+		ASSERT(wa->wa_as.a_hat != NULL);
+		return (wa);
+	}
+	for (tries = 0; tries < 4; tries++) {
+		wa = &vt_world.w_as[vt_worker_rand_below(w, vt_world.w_nas)];
+		if (VT_RACY_LOAD(wa->wa_writers) != 0)
+			continue;
+		/* A writer may still slip in first: then we wait, briefly. */
+		rw_enter(&wa->wa_as.a_lock, RW_READER);
+		ASSERT(wa->wa_as.a_hat != NULL);
+		return (wa);
+	}
+	return (NULL);
 }
 
 /* Drops the a_lock taken by vt_world_as_enter. */
 void
 vt_world_as_exit(struct vt_world_as *wa)
 {
+	bool writer = rw_write_held(&wa->wa_as.a_lock);
+
 	ASSERT(rw_lock_held(&wa->wa_as.a_lock));
 	rw_exit(&wa->wa_as.a_lock);
+	if (writer)
+		atomic_dec_32(&wa->wa_writers);
 }
 
 page_t *
@@ -502,6 +520,10 @@ vt_world_mapper_op(struct vt_worker *w)
 	uint32_t n, s;
 
 	wa = vt_world_as_enter(w, RW_READER);
+	if (wa == NULL) {
+		vt_worker_yield();
+		return;
+	}
 	hat = wa->wa_as.a_hat;
 	mh = &ms->ms_hat[wa - vt_world.w_as];
 	if (mh->mh_gen != wa->wa_gen) {
@@ -561,9 +583,26 @@ vt_world_churner_op(struct vt_worker *w)
 }
 
 /*
+ * Page tables the reaper leaves alone: up to 8 upper-level tables per hat
+ * (top, three level-2 and level-1 tables for the map, large and ballast
+ * regions, rounded up) plus margin for the 10-table minimum of one
+ * htable_reap.  Below it the reaper waits.
+ */
+static uint32_t
+reap_floor(void)
+{
+	return (8 * vt_world.w_nas + 32);
+}
+
+/*
  * reaper: kmem's reclaim thread.  Runs the htable cache's reclaim callback
  * (htable_reap) whenever someone asked for a reap (kmem_reap from
- * htable_alloc) and otherwise now and then.  Holds no lock of its own.
+ * htable_alloc) and otherwise now and then, but only while more than
+ * reap_floor() page tables exist.  Harness rule (not a port change): the kernel reaps
+ * 5% of page tables at most every few seconds, so stealable leaf tables
+ * always exist; an unthrottled reaper in a world this small would take them
+ * all, and every thread in htable_alloc's steal loop (which never retries
+ * ptable_alloc) would then spin forever.  Holds no lock of its own.
  */
 void
 vt_world_reaper_op(struct vt_worker *w)
@@ -571,7 +610,8 @@ vt_world_reaper_op(struct vt_worker *w)
 	struct hatstats *hs = &vt_hatstats[curthread->t_id];
 	ulong_t before;
 
-	if (!vt_kmem_reap_pending() && !vt_worker_chance(w, 20)) {
+	if ((!vt_kmem_reap_pending() && !vt_worker_chance(w, 5)) ||
+	    VT_RACY_LOAD(active_ptables) < reap_floor()) {
 		vt_worker_yield();
 		return;
 	}
@@ -594,6 +634,11 @@ vt_world_pageunloader_op(struct vt_worker *w)
 	uint_t left;
 	int rc;
 
+	/* Leave the mappers time to build mapping lists between sweeps. */
+	if (vt_worker_chance(w, 50)) {
+		vt_worker_yield();
+		return;
+	}
 	if (vt_world.w_large != NULL && vt_worker_chance(w, 10))
 		pp = vt_world.w_large;
 	else

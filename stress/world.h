@@ -65,6 +65,15 @@ struct vt_world_as {
 	struct as	wa_as;		/* a_lock; a_hat (a_lock writer to change) */
 	uint64_t	wa_gen;		/* bumped when a_hat is replaced; a_lock writer */
 	bool		wa_shared;	/* ISM attached at VT_VA_SHARE; a_lock writer */
+	/*
+	 * Writers (churner, sharer) that want or hold a_lock; atomics, racy
+	 * reads.  Readers skip such an as instead of queueing behind the
+	 * writer: in the kernel nobody faults in an address space that is
+	 * being created or destroyed, and a writer that spins in
+	 * htable_alloc's steal loop must not stop every mapper (who would
+	 * otherwise all end up queued on it) from making stealable tables.
+	 */
+	uint32_t	wa_writers;
 };
 
 /* Built by vt_world_setup (boot thread); read-only during the run. */
@@ -93,7 +102,9 @@ uintptr_t vt_world_large_va(uint32_t rank);
 
 /*
  * Pick a random address space and take its a_lock as `how`.  Returns with
- * the lock held; vt_world_as_exit drops it.
+ * the lock held; vt_world_as_exit drops it.  A reader skips address spaces
+ * a writer wants; if it finds none free after a few picks it returns NULL
+ * holding nothing (the caller yields and returns).
  */
 struct vt_world_as *vt_world_as_enter(struct vt_worker *w, krw_t how);
 void vt_world_as_exit(struct vt_world_as *wa);
