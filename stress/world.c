@@ -622,28 +622,31 @@ vt_world_reaper_op(struct vt_worker *w)
 }
 
 /*
- * pageunloader: the page daemon.  Locks a library page (or the large page's
- * leader) SE_EXCL, sometimes counts its mappings, unloads them all with
- * hat_pageunload, and checks none is left: every load holds the page
- * SE_SHARED, so none can appear while we hold it exclusively.
+ * pageunloader: the page daemon.  Like the pageout scanner it only
+ * page_trylock()s a page SE_EXCL (a library page, or the large page's
+ * leader) and moves on when a fault holds it; on success it sometimes
+ * counts the mappings, unloads them all with hat_pageunload, and checks
+ * none is left: every load holds the page SE_SHARED, so none can appear
+ * while we hold it exclusively.  Returns with the page unlocked.
  */
 void
 vt_world_pageunloader_op(struct vt_worker *w)
 {
 	page_t *pp;
 	uint_t left;
+	uint32_t tries;
 	int rc;
 
-	/* Leave the mappers time to build mapping lists between sweeps. */
-	if (vt_worker_chance(w, 50)) {
-		vt_worker_yield();
-		return;
+	for (tries = 0; ; tries++) {
+		if (tries == 4)
+			return;		/* every pick was busy: next round */
+		if (vt_world.w_large != NULL && vt_worker_chance(w, 10))
+			pp = vt_world.w_large;
+		else
+			pp = vt_world_pick_page(w);
+		if (page_trylock(pp, SE_EXCL))
+			break;
 	}
-	if (vt_world.w_large != NULL && vt_worker_chance(w, 10))
-		pp = vt_world.w_large;
-	else
-		pp = vt_world_pick_page(w);
-	page_lock(pp, SE_EXCL);
 	if (vt_worker_chance(w, 25)) {
 		uint_t n = vt_worker_chance(w, 50) ? hat_page_getshare(pp) :
 		    hment_mapcnt(pp);
