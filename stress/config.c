@@ -43,6 +43,14 @@ vt_config_defaults(struct vt_config *c)
 	c->duration = 5.0;
 	c->ops = 0;
 	c->sched = VT_SCHED_FREE;
+	c->sched_seed = 0;		/* 0: same as --seed */
+	c->depth = 3;
+	c->steps = 0;
+	c->switch_prob = 0.05;
+	c->max_steps = 0;		/* 0: derived from --ops */
+	c->stop_at_step = 0;
+	c->trace = NULL;
+	c->schedule = NULL;
 	c->lock = "pthread";
 	c->mlist_locks = 2048;		/* MLIST_NUM_LOCK, 2007 */
 	c->hash_locks = 2048;		/* HASH_NUM_LOCK, 2007 */
@@ -87,6 +95,8 @@ enum kind {
 
 /* Output-only options: neither in the "in force" line nor in replays. */
 #define F_OUTPUT	0x1
+/* Controlled-mode options: not printed for free-running runs. */
+#define F_CTRL		0x2
 
 struct optdesc {
 	const char	*name;
@@ -113,7 +123,26 @@ static const struct optdesc opts[] = {
 	{ "ops", 0, K_U64, OFF(ops), 1, 1e18, "N",
 	    "run N operations per worker (exclusive with --duration)", 0 },
 	{ "sched", 0, K_SCHED, OFF(sched), 0, 0, "MODE",
-	    "scheduling: free (real threads)", 0 },
+	    "free (real threads), random or pct (controlled: fibers, exact "
+	    "replay)", 0 },
+	{ "sched-seed", 0, K_U64, OFF(sched_seed), 0, 18446744073709551615.0,
+	    "N", "seed of the controlled scheduler's decisions (0: --seed)",
+	    F_CTRL },
+	{ "depth", 0, K_U32, OFF(depth), 1, 64, "D",
+	    "pct: bug depth d (d-1 priority change points)", F_CTRL },
+	{ "steps", 0, K_U64, OFF(steps), 0, 1e15, "K",
+	    "pct: estimated schedule points k (0: learn from a first run)", F_CTRL },
+	{ "switch-prob", 0, K_PROB, OFF(switch_prob), 0, 1, "P",
+	    "random: probability of a switch at each schedule point", F_CTRL },
+	{ "max-steps", 0, K_U64, OFF(max_steps), 0, 1e15, "N",
+	    "controlled: step budget, beyond it the run is a hang (0: auto)",
+	    F_CTRL },
+	{ "stop-at-step", 0, K_U64, OFF(stop_at_step), 0, 1e15, "N",
+	    "controlled: stop at schedule point N (inspect a replay)", F_CTRL },
+	{ "schedule", 0, K_STR, OFF(schedule), 0, 0, "FILE",
+	    "controlled: follow the switches of a trace/schedule file", F_CTRL },
+	{ "trace", 0, K_STR, OFF(trace), 0, 0, "FILE",
+	    "controlled: write one line per scheduling decision", F_OUTPUT },
 	{ "lock", 0, K_LOCK, OFF(lock), 0, 0, "NAME",
 	    "lock back end (see `vmtorture list`)", 0 },
 	{ "mlist-locks", 0, K_POW2, OFF(mlist_locks), 1, 1 << 20, "N",
@@ -331,13 +360,13 @@ apply(struct vt_config *c, const struct optdesc *o, const char *val)
 	case K_SCHED:
 		if (strcmp(val, "free") == 0) {
 			*(enum vt_sched_mode *)p = VT_SCHED_FREE;
-		} else if (strcmp(val, "random") == 0 ||
-		    strcmp(val, "pct") == 0) {
-			usage_err("--sched %s: not available yet (only free)",
-			    val);
-			return (-1);
+		} else if (strcmp(val, "random") == 0) {
+			*(enum vt_sched_mode *)p = VT_SCHED_RANDOM;
+		} else if (strcmp(val, "pct") == 0) {
+			*(enum vt_sched_mode *)p = VT_SCHED_PCT;
 		} else {
-			usage_err("--sched %s: unknown mode (free)", val);
+			usage_err("--sched %s: unknown mode (free, random, pct)",
+			    val);
 			return (-1);
 		}
 		break;
@@ -583,15 +612,35 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		usage_err("--duration and --ops are exclusive (give one)");
 		return (-1);
 	}
-	bound_mode(c, ps.duration_given, ps.ops_given);
 	if (c->sched != VT_SCHED_FREE) {
-		usage_err("--sched %s: not available yet (only free)",
-		    sched_name(c->sched));
-		return (-1);
+		/* Controlled mode: no wall clock, runs are bounded by ops. */
+		if (ps.duration_given) {
+			usage_err("--duration: controlled mode (--sched %s) runs "
+			    "by --ops, not by time", sched_name(c->sched));
+			return (-1);
+		}
+		if (!ps.ops_given)
+			c->ops = 200;
+		c->duration = 0;
+		if (c->sched_seed == 0)
+			c->sched_seed = c->seed;
+	} else {
+		bound_mode(c, ps.duration_given, ps.ops_given);
+		if (c->schedule != NULL || c->trace != NULL ||
+		    c->stop_at_step != 0) {
+			usage_err("--schedule/--trace/--stop-at-step need "
+			    "--sched random or pct");
+			return (-1);
+		}
 	}
 	lo = vt_lock_find(c->lock);
 	if (lo == NULL) {
 		usage_err("--lock %s: unknown lock back end", c->lock);
+		return (-1);
+	}
+	if (c->sched != VT_SCHED_FREE && lo->trylock == NULL) {
+		usage_err("--lock %s: back end has no try-lock, which controlled "
+		    "mode needs (blocking goes through the scheduler)", lo->name);
 		return (-1);
 	}
 	if (sc->needs_tryenter && lo->trylock == NULL) {
@@ -821,6 +870,8 @@ vt_config_cmdline(const struct vt_config *c, bool all, char *buf, size_t len)
 		const struct optdesc *o = &opts[i];
 
 		if (o->off == OFF(seed) || (o->flags & F_OUTPUT) || unset(c, o))
+			continue;
+		if ((o->flags & F_CTRL) && c->sched == VT_SCHED_FREE)
 			continue;
 		if (o->off == OFF(duration) && c->duration <= 0)
 			continue;

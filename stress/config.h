@@ -25,7 +25,15 @@ struct vt_config {
 	uint32_t	mmu_walkers;		/* --mmu N: simulated hardware walkers */
 	double		duration;		/* --duration S (0: use ops) */
 	uint64_t	ops;			/* --ops N per worker (0: use duration) */
-	enum vt_sched_mode sched;		/* --sched (free only in this issue) */
+	enum vt_sched_mode sched;		/* --sched free|random|pct */
+	uint64_t	sched_seed;		/* --sched-seed (default: --seed) */
+	uint32_t	depth;			/* --depth D (pct) */
+	uint64_t	steps;			/* --steps K (pct; 0: learn from a first run) */
+	double		switch_prob;		/* --switch-prob P (random) */
+	uint64_t	max_steps;		/* --max-steps N: budget, exceeding is a hang */
+	uint64_t	stop_at_step;		/* --stop-at-step N (replay: stop there) */
+	const char	*trace;			/* --trace FILE: one line per decision */
+	const char	*schedule;		/* --schedule FILE: replay these switches */
 	const char	*lock;			/* --lock NAME */
 	uint32_t	mlist_locks;		/* --mlist-locks (2048) */
 	uint32_t	hash_locks;		/* --hash-locks (2048) */

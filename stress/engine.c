@@ -42,6 +42,7 @@
 #include "../locks/lockops.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
+#include "sched.h"
 
 #if defined(VT_TSAN)
 /* Pull tsan_options.o (our __tsan_default_options) out of libvt.a. */
@@ -81,6 +82,7 @@ static struct run {
 	uint64_t	t_audit_ns;		/* time spent parked; relaxed atomics */
 	uint32_t	failing;		/* first failure wins; atomics */
 	struct vt_report rep;			/* the failing/finishing thread */
+	FILE		*trace;			/* --trace (controlled mode) */
 } R = {
 	.pk = PTHREAD_MUTEX_INITIALIZER,
 };
@@ -301,6 +303,12 @@ fail_run(const char *check, const char *msg, int code, bool waits,
 	vt_config_cmdline(&R.cfg, false, r->replay, sizeof (r->replay));
 	say("%s\n", r->replay);
 	say("FAIL: %s: %s\n", check, msg != NULL ? msg : "");
+	if (R.cfg.sched != VT_SCHED_FREE) {
+		say("schedule: failed at step %" PRIu64 " (replays exactly: "
+		    "same command line)\n", vt_sched_step());
+		if (R.trace != NULL)
+			fflush(R.trace);
+	}
 	if (waits && R.nworkers > 0) {
 		say("workers:\n");
 		for (uint32_t i = 0; i < R.nworkers; i++)
@@ -680,6 +688,199 @@ run_workers(void)
 	free(wd_when);
 }
 
+
+/* ---- controlled mode (--sched random|pct) ---- */
+
+/* A worker's body as a fiber: its --ops operations, then done. */
+static void
+controlled_body(void *arg)
+{
+	struct vt_worker *w = arg;
+	uint64_t limit = w->cfg->ops;
+
+	while (w->nops < limit) {
+		w->role->op(w);
+		VT_POKE(w->nops, w->nops + 1);
+	}
+}
+
+static const char *
+sched_objname(const void *obj, const char *what, char *buf, size_t len)
+{
+	if (obj == NULL || what == NULL)
+		return (NULL);
+	if (strcmp(what, "mutex") == 0)
+		return (vt_mutex_name(obj, buf, len));
+	if (strcmp(what, "page") == 0) {
+		snprintf(buf, len, "page pfn %" PRIu64,
+		    ((const page_t *)obj)->p_pagenum);
+		return (buf);
+	}
+	return (NULL);
+}
+
+static uint32_t
+sched_holder(const void *obj, const char *what)
+{
+	kthread_t *t = NULL;
+
+	if (obj == NULL || what == NULL)
+		return (0);
+	if (strcmp(what, "mutex") == 0)
+		t = vt_mutex_owner(obj);
+	else if (strcmp(what, "rwlock") == 0)
+		t = VT_PEEK(((krwlock_t *)(uintptr_t)obj)->rw_writer);
+	return (t != NULL ? t->t_id : 0);
+}
+
+/*
+ * Read the switches of a trace or schedule file: lines "STEP WHO ... -> TO"
+ * where WHO != TO (worker ids), '#' lines are comments.  Returns the count
+ * or -1 (message printed).
+ */
+static int
+load_schedule(const char *path, struct vt_sched_switch **out)
+{
+	FILE *f = fopen(path, "r");
+	struct vt_sched_switch *sw = NULL;
+	size_t n = 0, cap = 0;
+	char line[512];
+
+	if (f == NULL) {
+		fprintf(stderr, "vmtorture: --schedule %s: cannot read the file\n",
+		    path);
+		return (-1);
+	}
+	while (fgets(line, sizeof (line), f) != NULL) {
+		unsigned long long step;
+		unsigned who, to;
+		char *arrow;
+
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		arrow = strstr(line, "->");
+		if (arrow == NULL || sscanf(line, "%llu %u", &step, &who) != 2 ||
+		    sscanf(arrow, "-> %u", &to) != 1 || to == 0 ||
+		    to > R.nworkers) {
+			fprintf(stderr, "vmtorture: --schedule %s: not a trace "
+			    "line: %s", path, line);
+			fclose(f);
+			free(sw);
+			return (-1);
+		}
+		if (who == to)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			sw = realloc(sw, cap * sizeof (*sw));
+			if (sw == NULL)
+				internal_error("out of memory for the schedule");
+		}
+		sw[n].sw_step = step;
+		sw[n].sw_to = to - 1;
+		n++;
+	}
+	fclose(f);
+	*out = sw;
+	return ((int)n);
+}
+
+/*
+ * Run every worker as a fiber under the controlled scheduler on this
+ * thread.  Deterministic: same options and seeds, same decisions.  learn:
+ * a first pass whose only purpose is to count the schedule points (pct k).
+ */
+static void
+run_controlled(enum vt_sched_strategy strat, uint64_t k,
+    struct vt_sched_result *res)
+{
+	struct vt_sched_task *tasks;
+	struct vt_sched_params p;
+	struct vt_sched_switch *sw = NULL;
+	double t0;
+	int nsw = 0;
+
+	tasks = calloc(R.nworkers, sizeof (*tasks));
+	if (tasks == NULL)
+		internal_error("out of memory for the tasks");
+	for (uint32_t i = 0; i < R.nworkers; i++) {
+		tasks[i].st_id = R.workers[i]->id;
+		tasks[i].st_kt = &R.workers[i]->kt;
+		tasks[i].st_body = controlled_body;
+		tasks[i].st_arg = R.workers[i];
+	}
+	memset(&p, 0, sizeof (p));
+	p.strategy = strat;
+	p.seed = R.cfg.sched_seed;
+	p.depth = R.cfg.depth;
+	p.steps = k;
+	p.switch_prob = R.cfg.switch_prob;
+	p.stop_at_step = R.cfg.stop_at_step;
+	/* Budget: generous per operation unless given. */
+	p.max_steps = R.cfg.max_steps != 0 ? R.cfg.max_steps :
+	    R.cfg.ops * R.nworkers * 100000 + 1000000;
+	if (R.cfg.schedule != NULL) {
+		nsw = load_schedule(R.cfg.schedule, &sw);
+		if (nsw < 0)
+			exit(VT_EXIT_USAGE);
+		p.strategy = VT_STRAT_REPLAY;
+		p.replay = sw;
+		p.nreplay = (uint32_t)nsw;
+	}
+	if (R.cfg.trace != NULL) {
+		char cmd[2048];
+
+		R.trace = fopen(R.cfg.trace, "w");
+		if (R.trace == NULL) {
+			fprintf(stderr, "vmtorture: --trace %s: cannot write\n",
+			    R.cfg.trace);
+			exit(VT_EXIT_USAGE);
+		}
+		vt_config_cmdline(&R.cfg, false, cmd, sizeof (cmd));
+		fprintf(R.trace, "# %s\n# step worker point site -> next\n",
+		    cmd);
+		p.trace = R.trace;
+	}
+	vt_sched_set_describers(sched_objname, sched_holder);
+	VT_POKE(R.world, W_RUNNING);
+	t0 = now_s();
+	R.t_start = t0;
+	vt_sched_run(tasks, R.nworkers, &p, res);
+	R.rep.seconds = now_s() - t0;
+	VT_POKE(R.world, W_JOINED);
+	if (R.trace != NULL) {
+		fclose(R.trace);
+		R.trace = NULL;
+	}
+	free(sw);
+	free(tasks);
+}
+
+/* What the scheduler's outcome means for the run (may not return). */
+static void
+controlled_outcome(const struct vt_sched_result *res)
+{
+	char msg[1200];
+
+	switch (res->outcome) {
+	case VT_SCHED_DONE:
+		return;
+	case VT_SCHED_STOPPED:
+		printf("stopped at step %" PRIu64 " as asked (--stop-at-step); "
+		    "trace hash %016" PRIx64 "\n", res->steps, res->trace_hash);
+		exit(VT_EXIT_PASS);
+	case VT_SCHED_DEADLOCK:
+		snprintf(msg, sizeof (msg), "no runnable worker at step %" PRIu64
+		    ": %s", res->steps, res->cycle);
+		fail_run("deadlock", msg, VT_EXIT_HANG, true, false);
+	case VT_SCHED_BUDGET:
+		snprintf(msg, sizeof (msg), "step budget of %" PRIu64
+		    " schedule points exhausted (livelock or hang; --max-steps)",
+		    res->steps - 1);
+		fail_run("watchdog", msg, VT_EXIT_HANG, true, false);
+	}
+}
+
 /* ---- the run ---- */
 
 static void
@@ -773,7 +974,43 @@ vt_run_main(int argc, char **argv)
 
 	boot();
 	build_workers();
-	run_workers();
+	if (R.cfg.sched == VT_SCHED_FREE) {
+		run_workers();
+	} else {
+		struct vt_sched_result res;
+		uint64_t k = R.cfg.steps;
+
+		if (R.cfg.sched == VT_SCHED_PCT && k == 0 &&
+		    R.cfg.schedule == NULL) {
+			/*
+			 * Learn k: one run under the random strategy (same
+			 * seeds) counts the schedule points; then boot afresh.
+			 */
+			const char *trace = R.cfg.trace;
+			uint64_t stop = R.cfg.stop_at_step;
+
+			R.cfg.trace = NULL;
+			R.cfg.stop_at_step = 0;
+			run_controlled(VT_STRAT_RANDOM, 0, &res);
+			controlled_outcome(&res);
+			k = res.steps;
+			shutdown_world();
+			vt_lockclass_reset();
+			R.cfg.trace = trace;
+			R.cfg.stop_at_step = stop;
+			boot();
+			build_workers();
+		}
+		run_controlled(R.cfg.sched == VT_SCHED_PCT ? VT_STRAT_PCT :
+		    VT_STRAT_RANDOM, k, &res);
+		controlled_outcome(&res);
+		R.rep.controlled = true;
+		R.rep.sched_steps = res.steps;
+		R.rep.sched_switches = res.switches;
+		R.rep.sched_preemptions = res.preemptions;
+		R.rep.sched_k = k;
+		R.rep.trace_hash = res.trace_hash;
+	}
 
 	/* Final audit: every worker has exited (joined). */
 	audit_now(true);

@@ -172,9 +172,20 @@ vt_report_print(const struct vt_report *r, FILE *f)
 	for (uint32_t i = 0; i < r->nroles; i++)
 		total += r->role_ops[i];
 	line(f, tap, "ran %.2f s: %" PRIu64 " operations by %u workers "
-	    "(sched free, lock %s, hment %s)", r->seconds, total,
-	    vt_config_nworkers(c), c->lock,
+	    "(sched %s, lock %s, hment %s)", r->seconds, total,
+	    vt_config_nworkers(c), c->sched == VT_SCHED_PCT ? "pct" :
+	    c->sched == VT_SCHED_RANDOM ? "random" : "free", c->lock,
 	    c->hment_rev == HMENT_REV_2006_CHAIN ? "chain" : "avl");
+	if (r->controlled)
+		line(f, tap, "schedule: %" PRIu64 " points (%.0f/s), %" PRIu64
+		    " switches (%.0f/s), %" PRIu64 " preemptions; trace hash "
+		    "%016" PRIx64, r->sched_steps, rate(r->sched_steps,
+		    r->seconds), r->sched_switches, rate(r->sched_switches,
+		    r->seconds), r->sched_preemptions, r->trace_hash);
+	if (r->controlled && c->sched == VT_SCHED_PCT)
+		line(f, tap, "pct: depth %u, k %" PRIu64 "%s", c->depth,
+		    r->sched_k, c->steps == 0 ? " (learned from a first run)" :
+		    "");
 
 	line(f, tap, "%-24s %14s %14s", "operations", "count", "per second");
 	for (int k = 0; k < VT_NOPS; k++)
@@ -343,6 +354,21 @@ vt_report_json(const struct vt_report *r, const char *path)
 	}
 	json_object_object_add(root, "audits",
 	    json_object_new_uint64(r->audits));
+	if (r->controlled) {
+		json_object *so = json_object_new_object();
+		char hash[32];
+
+		snprintf(hash, sizeof (hash), "%016" PRIx64, r->trace_hash);
+		json_object_object_add(so, "steps",
+		    json_object_new_uint64(r->sched_steps));
+		json_object_object_add(so, "switches",
+		    json_object_new_uint64(r->sched_switches));
+		json_object_object_add(so, "preemptions",
+		    json_object_new_uint64(r->sched_preemptions));
+		json_object_object_add(so, "trace_hash",
+		    json_object_new_string(hash));
+		json_object_object_add(root, "schedule", so);
+	}
 	if (r->failed) {
 		json_object *fo = json_object_new_object();
 

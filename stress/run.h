@@ -107,6 +107,13 @@ struct vt_report {
 	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
 	uint32_t	ncaches;
 	struct vt_report_cache	caches[VT_REPORT_MAX_CACHES];
+	/* Controlled mode (--sched random|pct). */
+	bool		controlled;
+	uint64_t	sched_steps;		/* schedule points passed */
+	uint64_t	sched_switches;		/* context switches */
+	uint64_t	sched_preemptions;	/* switches away from a runnable task */
+	uint64_t	sched_k;		/* pct k in force (learned or given) */
+	uint64_t	trace_hash;		/* FNV-1a of the decisions */
 	bool		have_mmu;		/* --mmu > 0 */
 	uint64_t	mmu_walks, mmu_faults, mmu_cas_retries;
 	/* Failure (failed == false: pass). */
