@@ -113,7 +113,11 @@ vt_fiber_create(struct vt_fiber *f, size_t stack_size, void (*fn)(void *),
 	{
 		uint64_t *sp = (uint64_t *)((char *)stk + stack_size);
 
-		*--sp = 0;				/* keeps the entry frame aligned */
+		/*
+		 * After the first swap's ret, %rsp is the 16-aligned top, so
+		 * the call in vt_fiber_entry enters vt_fiber_start with the
+		 * ABI's alignment (%rsp + 8 a multiple of 16).
+		 */
 		*--sp = (uint64_t)(uintptr_t)vt_fiber_entry;	/* return address */
 		*--sp = 0;				/* rbp */
 		*--sp = 0;				/* rbx */
