@@ -144,4 +144,27 @@ int vt_run_main(int argc, char **argv);
 /* `vmtorture bench [--seconds S] [--lock NAME] [--tap]` (argv[0]="bench"). */
 int vt_bench_main(int argc, char **argv);
 
+/* ---- hunt, replay, shrink (hunt.c) ---- */
+
+/*
+ * `vmtorture hunt SCENARIO --seeds A-B | --sched-seeds A-B [--jobs N]
+ * [--shrink] [--timeout S] [run options]` (argv[0] = scenario): child runs
+ * per seed, reports the lowest failing one.  Exit 1 found, 0 none, 2 usage.
+ */
+int vt_hunt_main(int argc, char **argv);
+
+/*
+ * `vmtorture replay FILE [run options]` (argv[0] = a trace/schedule file:
+ * runs its header's command with --schedule FILE, in-process) or
+ * `vmtorture replay SCENARIO [run options]` (same as run).
+ */
+int vt_replay_main(int argc, char **argv);
+
+/*
+ * `vmtorture shrink [vmtorture run] SCENARIO [run options] [--out FILE]
+ * [--max-runs N] [--timeout S]`: trace a failing controlled run and delete
+ * switches while it fails the same check.  0 shrunk, 2 usage/not failing.
+ */
+int vt_shrink_main(int argc, char **argv);
+
 #endif /* VT_STRESS_RUN_H */

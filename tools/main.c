@@ -4,6 +4,10 @@
  *   vmtorture run SCENARIO [options]   run a scenario (stress/engine.c)
  *   vmtorture list                     scenarios, roles, lock back ends, options
  *   vmtorture bench [options]          micro-benchmarks (stress/bench.c)
+ *   vmtorture hunt SCENARIO --seeds A-B [--jobs N] [options]
+ *                                      lowest failing seed (stress/hunt.c)
+ *   vmtorture replay FILE|SCENARIO [options]  replay a trace/schedule file
+ *   vmtorture shrink SCENARIO [options]       minimise a failing schedule
  *   vmtorture help | --help | -h       usage
  *   vmtorture version
  *
@@ -31,6 +35,18 @@ usage(FILE *f)
 	    "       vmtorture bench [--seconds S] [--lock NAME] [--tap]\n"
 	    "                                          lock and hat_memload "
 	    "cost figures\n"
+	    "       vmtorture hunt SCENARIO --seeds A-B | --sched-seeds A-B "
+	    "[--jobs N] [--shrink]\n"
+	    "                      [run options]        lowest failing seed, "
+	    "in child processes\n"
+	    "       vmtorture replay FILE [run options]  re-run a trace/schedule "
+	    "file's header\n"
+	    "                                          command following its "
+	    "switches\n"
+	    "       vmtorture shrink SCENARIO [run options] [--out FILE] "
+	    "[--max-runs N]\n"
+	    "                                          delete switches of a "
+	    "failing controlled run\n"
 	    "       vmtorture help | version\n"
 	    "\n"
 	    "A run prints a summary that begins and ends with every option in "
@@ -104,6 +120,12 @@ main(int argc, char **argv)
 		return (list());
 	if (strcmp(cmd, "bench") == 0)
 		return (vt_bench_main(argc - 1, argv + 1));
+	if (strcmp(cmd, "hunt") == 0)
+		return (vt_hunt_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "replay") == 0)
+		return (vt_replay_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "shrink") == 0)
+		return (vt_shrink_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);
@@ -113,7 +135,7 @@ main(int argc, char **argv)
 		printf("vmtorture %s\n", VT_VERSION);
 		return (VT_EXIT_PASS);
 	}
-	fprintf(stderr, "vmtorture: %s: unknown command (run, list, bench, "
-	    "help, version)\n", cmd);
+	fprintf(stderr, "vmtorture: %s: unknown command (run, hunt, replay, "
+	    "shrink, list, bench, help, version)\n", cmd);
 	return (VT_EXIT_USAGE);
 }
