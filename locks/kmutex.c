@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 
 #include "lockops.h"
+#include "sched_ctl.h"
 #include "locktable.h"
 #include "../core/sys.h"
 
@@ -128,12 +129,20 @@ held_push(kthread_t *t, const kmutex_t *m)
 	}
 }
 
-/* Drops m from t's held list; an unrecorded (overflow) lock is ignored. */
+/*
+ * Drops m from t's held list.  Locks are mostly released in reverse order,
+ * so the top entry is checked first; an unrecorded (overflow) lock is
+ * simply not found.
+ */
 static inline void
 held_pop(kthread_t *t, const kmutex_t *m)
 {
 	uint32_t n = t->t_nheld, i;
 
+	if (__builtin_expect(n != 0 && t->t_held[n - 1] == m, 1)) {
+		VT_POKE(t->t_nheld, n - 1);
+		return;
+	}
 	for (i = n; i-- > 0; ) {
 		if (t->t_held[i] != m)
 			continue;
@@ -173,6 +182,34 @@ mutex_enter(kmutex_t *m)
 	vt_sched_point(VT_SP_LOCK, m);
 	if (__builtin_expect(ops->trylock != NULL && ops->trylock(m), 1)) {
 		waited = false;
+	} else if (vt_sched_ctl != NULL) {
+		/*
+		 * Controlled mode: every worker is a fiber on this OS thread,
+		 * so waiting inside the back end would never end.  Park on m
+		 * in the scheduler until mutex_exit(m) wakes us, then retry.
+		 */
+		VT_POKE(t->t_wait_what, "mutex");
+		VT_POKE(t->t_wait, (const void *)m);
+		if (ops->trylock != NULL) {
+			do {
+				vt_sched_ctl->block(m, "mutex");
+			} while (!ops->trylock(m));
+			waited = true;
+		} else {
+			/*
+			 * No try-lock (clh), so this is also the uncontended
+			 * path: wait while somebody owns m.  No other fiber
+			 * runs between that check and the back end's lock (no
+			 * schedule point), so the lock cannot spin.
+			 */
+			waited = false;
+			while (VT_PEEK(m->m_owner) != NULL) {
+				vt_sched_ctl->block(m, "mutex");
+				waited = true;
+			}
+			(void) ops->lock(m);
+		}
+		VT_POKE(t->t_wait, NULL);
 	} else {
 		VT_POKE(t->t_wait_what, "mutex");
 		VT_POKE(t->t_wait, (const void *)m);
@@ -221,6 +258,8 @@ mutex_exit(kmutex_t *m)
 	held_pop(t, m);
 	VT_POKE(m->m_owner, NULL);
 	vt_lock_ops->unlock(m);
+	if (vt_sched_ctl != NULL)
+		vt_sched_ctl->wake(m);
 	vt_sched_point(VT_SP_UNLOCK, m);
 }
 
@@ -294,6 +333,10 @@ cv_block(kcondvar_t *cv, kmutex_t *m, const void *obj, const char *what)
 	if (vt_sched_hook == (vt_sched_hook_t)0) {
 		/* EAGAIN (already bumped), EINTR and spurious returns are fine. */
 		(void) futex_op(&cv->cv_seq, FUTEX_WAIT_PRIVATE, seq);
+	} else if (vt_sched_ctl != NULL) {
+		/* Controlled mode: parked on cv until cv_signal/broadcast. */
+		while (__atomic_load_n(&cv->cv_seq, __ATOMIC_ACQUIRE) == seq)
+			vt_sched_ctl->block(cv, what);
 	} else {
 		while (__atomic_load_n(&cv->cv_seq, __ATOMIC_ACQUIRE) == seq)
 			vt_sched_point(VT_SP_CV_WAIT, cv);
@@ -316,6 +359,8 @@ cv_wake(kcondvar_t *cv, int nwake)
 {
 	vt_sched_point(VT_SP_CV_WAKE, cv);
 	__atomic_add_fetch(&cv->cv_seq, 1, __ATOMIC_SEQ_CST);
+	if (vt_sched_ctl != NULL)
+		vt_sched_ctl->wake(cv);
 	if (__atomic_load_n(&cv->cv_waiters, __ATOMIC_SEQ_CST) != 0 &&
 	    vt_sched_hook == (vt_sched_hook_t)0)
 		(void) futex_op(&cv->cv_seq, FUTEX_WAKE_PRIVATE, (uint32_t)nwake);

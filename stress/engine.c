@@ -729,7 +729,9 @@ sched_holder(const void *obj, const char *what)
 	if (strcmp(what, "mutex") == 0)
 		t = vt_mutex_owner(obj);
 	else if (strcmp(what, "rwlock") == 0)
-		t = VT_PEEK(((krwlock_t *)(uintptr_t)obj)->rw_writer);
+		/* rwlock waiters park on the rwlock's cv (kmutex.c). */
+		t = VT_PEEK(((krwlock_t *)(uintptr_t)((const char *)obj -
+		    offsetof(krwlock_t, rw_cv)))->rw_writer);
 	return (t != NULL ? t->t_id : 0);
 }
 

@@ -121,12 +121,12 @@ main(void)
 {
 	struct vt_sched_params p;
 	struct vt_sched_result r1, r2;
-	uint32_t n = 3, runs = 1000, pct_hits, rnd_hits;
+	uint32_t n = 3, runs = 3000, pct_hits, rnd_hits;
 	uint64_t k;
 	double bound;
 
 	tap_plan(6);
-	steps_each = 20;
+	steps_each = 10;
 	k = (uint64_t)n * steps_each;
 
 	/* Same seed, same decisions. */
