@@ -23,29 +23,20 @@ static cpu_t boot_cpu = { .cpu_seqid = 0 };
  * would give (the first two splitmix64 outputs for seed 0), so draws made
  * before any worker exists are still reproducible.
  */
-static kthread_t boot_thread = {
+kthread_t vt_boot_kthread = {
 	.t_id = 0,
 	.t_cpu = &boot_cpu,
 	.t_rng = { 0xe220a8397b1dcdafULL, 0x6e789e6aa1b965f4ULL },
 };
 
 /* The kthread installed on this OS thread, or NULL for the boot kthread. */
-static _Thread_local kthread_t *cur_thread;
-
-/* Returns the running kthread: the installed one, else the boot kthread. */
-kthread_t *
-vt_curthread(void)
-{
-	kthread_t *t = cur_thread;
-
-	return (__builtin_expect(t != NULL, 1) ? t : &boot_thread);
-}
+_Thread_local kthread_t *vt_kthread_self;
 
 /* Installs t (NULL: back to the boot kthread) on the calling OS thread. */
 void
 vt_thread_set_current(kthread_t *t)
 {
-	cur_thread = t;
+	vt_kthread_self = t;
 }
 
 /* One splitmix64 step: advances *x and returns the next output. */
@@ -74,19 +65,6 @@ vt_thread_init(kthread_t *t, uint32_t id, cpu_t *cpu, uint64_t seed)
 		t->t_rng[1] = 1;	/* xoshiro-style state must not be all zero */
 }
 
-/*
- * The queue-node pool behind t_qnodes: a stack of free nodes.  Owner only.
- * nodes counts the nodes this thread is answerable for; with clh the
- * identity of those nodes changes (a lock hands back its predecessor's
- * node) but their number does not.
- */
-struct qpool {
-	uint32_t	qp_nfree;	/* valid entries of qp_free[] */
-	uint32_t	qp_cap;		/* capacity of qp_free[] */
-	uint32_t	qp_nodes;	/* nodes owned (free + in use) */
-	void		**qp_free;
-};
-
 static void *
 qnode_alloc(void)
 {
@@ -98,10 +76,10 @@ qnode_alloc(void)
 	return (n);
 }
 
-static struct qpool *
+static struct vt_qpool *
 qpool_get(kthread_t *t)
 {
-	struct qpool *qp = t->t_qnodes;
+	struct vt_qpool *qp = t->t_qnodes;
 	uint32_t i;
 
 	if (__builtin_expect(qp != NULL, 1))
@@ -120,27 +98,29 @@ qpool_get(kthread_t *t)
 	return (qp);
 }
 
-/* Takes a free queue node from t's pool (allocating the pool lazily). */
+/*
+ * Slow path of vt_thread_qnode_get(): create the pool on first use, or
+ * allocate one more node when a thread holds more than VT_MAX_HELD+1 queue
+ * locks at once.
+ */
 void *
-vt_thread_qnode_get(kthread_t *t)
+vt_thread_qnode_get_slow(kthread_t *t)
 {
-	struct qpool *qp = qpool_get(t);
+	struct vt_qpool *qp = qpool_get(t);
 
-	if (__builtin_expect(qp->qp_nfree == 0, 0)) {
-		/* More than VT_MAX_HELD+1 locks at once: grow. */
-		qp->qp_nodes++;
-		return (qnode_alloc());
-	}
-	return (qp->qp_free[--qp->qp_nfree]);
+	if (qp->qp_nfree != 0)
+		return (qp->qp_free[--qp->qp_nfree]);
+	qp->qp_nodes++;
+	return (qnode_alloc());
 }
 
-/* Returns a node (maybe not the one taken: clh swaps) to t's pool. */
+/* Slow path of vt_thread_qnode_put(): the free stack is full, grow it. */
 void
-vt_thread_qnode_put(kthread_t *t, void *node)
+vt_thread_qnode_put_slow(kthread_t *t, void *node)
 {
-	struct qpool *qp = qpool_get(t);
+	struct vt_qpool *qp = qpool_get(t);
 
-	if (__builtin_expect(qp->qp_nfree == qp->qp_cap, 0)) {
+	if (qp->qp_nfree == qp->qp_cap) {
 		uint32_t ncap = qp->qp_cap * 2;
 		void **nf = realloc(qp->qp_free, ncap * sizeof (void *));
 
@@ -159,7 +139,7 @@ vt_thread_qnode_put(kthread_t *t, void *node)
 void
 vt_thread_fini(kthread_t *t)
 {
-	struct qpool *qp = t->t_qnodes;
+	struct vt_qpool *qp = t->t_qnodes;
 	uint32_t i;
 
 	if (qp != NULL) {
@@ -169,6 +149,6 @@ vt_thread_fini(kthread_t *t)
 		free(qp);
 		t->t_qnodes = NULL;
 	}
-	if (cur_thread == t)
-		cur_thread = NULL;
+	if (vt_kthread_self == t)
+		vt_kthread_self = NULL;
 }

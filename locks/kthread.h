@@ -39,8 +39,26 @@ typedef struct kthread {
 	void		*t_engine;	/* the stress engine's worker; opaque here */
 } kthread_t;
 
-/* Returns the kthread_t installed on this OS thread (never NULL once set). */
-kthread_t *vt_curthread(void);
+/*
+ * The kthread installed on this OS thread (NULL: none, run as the boot
+ * kthread).  Only kthread.c writes it; read it through vt_curthread().
+ */
+extern _Thread_local kthread_t *vt_kthread_self;
+/* The process-wide default kthread (t_id 0, cpu 0); kthread.c. */
+extern kthread_t vt_boot_kthread;
+
+/*
+ * Returns the kthread_t installed on this OS thread, or the boot kthread if
+ * none was installed: never NULL.  Inline because every lock operation and
+ * much of the port asks for it.
+ */
+static inline kthread_t *
+vt_curthread(void)
+{
+	kthread_t *t = vt_kthread_self;
+
+	return (__builtin_expect(t != (kthread_t *)0, 1) ? t : &vt_boot_kthread);
+}
 /* Installs t as the running thread of the calling OS thread. */
 void vt_thread_set_current(kthread_t *t);
 /* Initialise a kthread (id, cpu, PRNG seed for fault injection). */
@@ -51,12 +69,43 @@ void vt_thread_fini(kthread_t *t);
  * Queue nodes for the mcs/clh back ends (lockops.c).  Each node is a
  * VT_QNODE_SIZE-byte, VT_QNODE_SIZE-aligned block from aligned_alloc, so a
  * node may change hands (clh passes nodes from thread to thread and to the
- * lock) and still be released with free().  Owner only; the pool starts
- * with VT_MAX_HELD+1 nodes and grows if a thread holds more locks.
+ * lock) and still be released with free().  t_qnodes points to the pool, a
+ * stack of free nodes; owner only.  It starts with VT_MAX_HELD+1 nodes and
+ * grows if a thread holds more locks at once.
  */
 #define VT_QNODE_SIZE	64
-void *vt_thread_qnode_get(kthread_t *t);
-void vt_thread_qnode_put(kthread_t *t, void *node);
+struct vt_qpool {
+	uint32_t	qp_nfree;	/* valid entries of qp_free[] */
+	uint32_t	qp_cap;		/* capacity of qp_free[] */
+	uint32_t	qp_nodes;	/* nodes this thread answers for */
+	void		**qp_free;
+};
+void *vt_thread_qnode_get_slow(kthread_t *t);
+void vt_thread_qnode_put_slow(kthread_t *t, void *node);
+
+/* Takes a free queue node from t's pool. */
+static inline void *
+vt_thread_qnode_get(kthread_t *t)
+{
+	struct vt_qpool *qp = (struct vt_qpool *)t->t_qnodes;
+
+	if (__builtin_expect(qp != (struct vt_qpool *)0 && qp->qp_nfree != 0, 1))
+		return (qp->qp_free[--qp->qp_nfree]);
+	return (vt_thread_qnode_get_slow(t));
+}
+
+/* Returns a node (not necessarily the one taken: clh swaps) to t's pool. */
+static inline void
+vt_thread_qnode_put(kthread_t *t, void *node)
+{
+	struct vt_qpool *qp = (struct vt_qpool *)t->t_qnodes;
+
+	if (__builtin_expect(qp != (struct vt_qpool *)0 &&
+	    qp->qp_nfree < qp->qp_cap, 1))
+		qp->qp_free[qp->qp_nfree++] = node;
+	else
+		vt_thread_qnode_put_slow(t, node);
+}
 
 #define curthread	(vt_curthread())
 #define CPU		(vt_curthread()->t_cpu)

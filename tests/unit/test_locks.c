@@ -38,7 +38,7 @@
 #endif
 
 #ifdef TEST_TSAN
-#define ITERS		4000	/* per thread, per back end */
+#define ITERS		30000	/* per thread, per back end */
 #define BUSTED_ITERS	50000
 #else
 #define ITERS		200000
@@ -108,8 +108,6 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	vt_thread_init(&w->w_kt, w->w_id, &cpus[w->w_id % (NTHREADS + 2)],
-	    1000 + w->w_id);
 	vt_thread_set_current(&w->w_kt);
 	w->w_fn(w);
 	vt_thread_fini(&w->w_kt);
@@ -124,6 +122,8 @@ worker_start(struct worker *w, uint32_t id, void (*fn)(struct worker *),
 	w->w_id = id;
 	w->w_fn = fn;
 	w->w_arg = arg;
+	/* Before the thread exists: the parent may watch w_kt.t_wait. */
+	vt_thread_init(&w->w_kt, id, &cpus[id % (NTHREADS + 2)], 1000 + id);
 	if (pthread_create(&w->w_tid, NULL, worker_main, w) != 0) {
 		perror("pthread_create");
 		exit(99);
@@ -202,15 +202,24 @@ child_failed(int status)
 	    (WIFEXITED(status) && WEXITSTATUS(status) != 0));
 }
 
-/* First line of the captured output, for diagnostics. */
+/* The most telling line of the captured output, for diagnostics. */
 static const char *
 first_line(char *s)
 {
-	char *nl = strchr(s, '\n');
+	static const char *const keys[] = { "panic", "ThreadSanitizer:",
+	    "busted:", "survived" };
+	char *p = s, *nl;
+	size_t i;
 
-	if (nl != NULL)
+	for (i = 0; i < sizeof (keys) / sizeof (keys[0]); i++) {
+		if ((p = strstr(s, keys[i])) != NULL)
+			break;
+	}
+	if (p == NULL)
+		p = s;
+	if ((nl = strchr(p, '\n')) != NULL)
 		*nl = '\0';
-	return (s);
+	return (p);
 }
 
 /* ---- mutual exclusion --------------------------------------------------- */
