@@ -490,6 +490,8 @@ vt_hunt_main(int argc, char **argv)
 	uint64_t lo = 0, hi = 0, next, best = UINT64_MAX, jobs;
 	uint64_t runs = 0;
 	bool shrink = false, have_sched = false;
+	const char *shrinkopt[4];
+	int nshrinkopt = 0;
 	double timeout = 0, t0, t;
 	char dir[PATH_MAX], seedbuf[32], bestcheck[64] = "", bestreplay[2048];
 	int nrun = 0, rc = VT_EXIT_PASS;
@@ -534,6 +536,17 @@ vt_hunt_main(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--shrink") == 0) {
 			shrink = true;
+		} else if (take_opt(argc, argv, &i, "out", &val) ||
+		    take_opt(argc, argv, &i, "max-runs", &val)) {
+			/* For --shrink: handed to shrink as given. */
+			if (val == NULL || nshrinkopt + 2 > 4) {
+				fprintf(stderr, "vmtorture hunt: %s: missing "
+				    "value\n", a);
+				return (VT_EXIT_USAGE);
+			}
+			shrinkopt[nshrinkopt++] = is_opt(a, "out") ? "--out" :
+			    "--max-runs";
+			shrinkopt[nshrinkopt++] = val;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			hunt_usage(stdout);
 			return (VT_EXIT_PASS);
@@ -742,6 +755,8 @@ vt_hunt_main(int argc, char **argv)
 				    "--sched-seeds with --sched pct)\n");
 			} else if (split_words(bestreplay, &w) == 0 &&
 			    w.n > 2) {
+				for (int i = 0; i < nshrinkopt; i++)
+					(void) argv_dup(&w, shrinkopt[i]);
 				/* w: "vmtorture" "run" SCENARIO ... */
 				(void) vt_shrink_main(w.n - 2, w.v + 2);
 			}
@@ -919,7 +934,7 @@ vt_shrink_main(int argc, char **argv)
 	bool *keep = NULL, *cand = NULL;
 	size_t n0, kept, chunk;
 	uint64_t step0;
-	int code, rc = VT_EXIT_INTERNAL;
+	int code, hdr, rc = VT_EXIT_INTERNAL;
 	FILE *f;
 
 	memset(&s, 0, sizeof (s));
@@ -1011,7 +1026,8 @@ vt_shrink_main(int argc, char **argv)
 	(void) cat_path(out, sizeof (out), s.dir, "/first.out");
 	(void) cat_path(err, sizeof (err), s.dir, "/first.err");
 
-	/* 1. The full run, traced. */
+	/* 1. The full run, traced (no stale trace may pass for its own). */
+	(void) unlink(trace);
 	argv_put(&first, self_exe());
 	argv_put(&first, "run");
 	for (int i = 0; i < user.n; i++)
@@ -1037,8 +1053,42 @@ vt_shrink_main(int argc, char **argv)
 	child_check(out, err, code, s.check, sizeof (s.check));
 	step0 = child_step(err);
 
+	/*
+	 * A pct run with --steps 0 first counts its
+	 * schedule points in an untraced pass under the random strategy; a
+	 * failure there leaves no trace.  That pass is `--sched random` with
+	 * the same seeds, so trace that instead (same check required).
+	 */
+	hdr = read_header(trace, &s.base);
+	if (hdr != 0 && cfg.sched == VT_SCHED_PCT && cfg.steps == 0 &&
+	    cfg.schedule == NULL) {
+		char check[64];
+		int code2;
+
+		printf("shrink: the pct run failed in its untraced k-learning "
+		    "pass (random strategy): tracing it as --sched random\n");
+		first.n -= 3;		/* drop --trace FILE -q */
+		argv_put(&first, "--sched");
+		argv_put(&first, "random");
+		argv_put(&first, "--trace");
+		argv_put(&first, trace);
+		argv_put(&first, "-q");
+		code2 = run_child(first.v, out, err, s.timeout);
+		s.runs++;
+		child_check(out, err, code2, check, sizeof (check));
+		if (code2 != s.code || strcmp(check, s.check) != 0) {
+			fprintf(stderr, "vmtorture shrink: as --sched random "
+			    "the run ends differently (%s, exit %d)\n", check,
+			    code2);
+			rc = VT_EXIT_INTERNAL;
+			goto out;
+		}
+		step0 = child_step(err);
+		argv_free(&s.base);
+		hdr = read_header(trace, &s.base);
+	}
 	/* 2. Its header and switch lines. */
-	if (read_header(trace, &s.base) != 0) {
+	if (hdr != 0) {
 		fprintf(stderr, "vmtorture shrink: %s: no trace header\n",
 		    trace);
 		goto out;
@@ -1095,6 +1145,10 @@ vt_shrink_main(int argc, char **argv)
 		rc = VT_EXIT_INTERNAL;
 		goto out;
 	}
+	if (s.step != step0)
+		printf("shrink: note: the trace's switches alone fail at step "
+		    "%" PRIu64 ", not %" PRIu64 " (replay of this trace is not "
+		    "step-exact)\n", s.step, step0);
 
 	/*
 	 * 4. Greedy deletion: chunks of n/2, n/4, ... 1 switches; a deletion
