@@ -988,17 +988,19 @@ vt_run_main(int argc, char **argv)
 			 * Learn k: one run under the random strategy (same
 			 * seeds) counts the schedule points; then boot afresh.
 			 */
-			const char *trace = R.cfg.trace;
 			uint64_t stop = R.cfg.stop_at_step;
 
-			R.cfg.trace = NULL;
+			/*
+			 * The first pass writes --trace too: if it fails,
+			 * the file holds the failing schedule (replayable);
+			 * if not, the pct pass rewrites it.
+			 */
 			R.cfg.stop_at_step = 0;
 			run_controlled(VT_STRAT_RANDOM, 0, &res);
 			controlled_outcome(&res);
 			k = res.steps;
 			shutdown_world();
 			vt_lockclass_reset();
-			R.cfg.trace = trace;
 			R.cfg.stop_at_step = stop;
 			boot();
 			build_workers();

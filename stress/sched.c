@@ -490,8 +490,26 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	vt_sched_hook = sched_hook;
 	first = S.p.strategy == VT_STRAT_PCT ? pct_pick() :
 	    S.p.strategy == VT_STRAT_RANDOM ? nth_runnable(rng_below(n)) : 0;
+	if (S.p.strategy == VT_STRAT_REPLAY && S.p.nreplay > 0 &&
+	    S.p.replay[0].sw_step == 0) {
+		/* The recorded first pick (step 0). */
+		if (S.p.replay[0].sw_to < n)
+			first = (int)S.p.replay[0].sw_to;
+		S.replay_pos = 1;
+	}
 	S.cur = (uint32_t)first;
 	log_switch(S.cur);
+	{
+		/* Step 0: who starts (worker 0 = nobody ran before). */
+		struct { uint64_t step, site; uint32_t who, to, kind, pad; } d;
+
+		memset(&d, 0, sizeof (d));
+		d.to = tasks[first].st_id;
+		fnv(&r->trace_hash, &d, sizeof (d));
+		if (S.p.trace != NULL)
+			(void) fprintf(S.p.trace, "0 0 start - -> %u\n",
+			    tasks[first].st_id);
+	}
 	vt_thread_set_current(tasks[first].st_kt);
 	vt_fiber_switch(&S.main, &tasks[first].st_fiber);
 	/* Back on the main context: finished, deadlocked, stopped or over budget. */
