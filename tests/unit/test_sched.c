@@ -78,14 +78,18 @@ hunt(enum vt_sched_strategy strat, uint32_t n, uint32_t runs, uint64_t k)
 	return (hits);
 }
 
-/* Lock-order inversion between two workers: must deadlock. */
-static kmutex_t ma, mb;
+/*
+ * Lock-order inversion between two workers: must deadlock.  Each run uses
+ * its own pair: the deadlocked fibers are abandoned still holding theirs.
+ */
+static kmutex_t pairs[2][2];
+static kmutex_t *ma, *mb;
 
 static void
 inverter(void *arg)
 {
 	uint32_t id = (uint32_t)(uintptr_t)arg;
-	kmutex_t *first = id == 1 ? &ma : &mb, *second = id == 1 ? &mb : &ma;
+	kmutex_t *first = id == 1 ? ma : mb, *second = id == 1 ? mb : ma;
 	int i;
 
 	for (i = 0; i < 50; i++) {
@@ -169,8 +173,10 @@ main(void)
 	    "pct finds the depth-2 bug at or above 1/(n*k)");
 
 	/* Exact deadlock detection with the cycle. */
-	mutex_init(&ma, "ma", MUTEX_DEFAULT, NULL);
-	mutex_init(&mb, "mb", MUTEX_DEFAULT, NULL);
+	ma = &pairs[0][0];
+	mb = &pairs[0][1];
+	mutex_init(ma, "ma", MUTEX_DEFAULT, NULL);
+	mutex_init(mb, "mb", MUTEX_DEFAULT, NULL);
 	vt_sched_set_describers(objname, holder);
 	memset(&p, 0, sizeof (p));
 	p.strategy = VT_STRAT_RANDOM;
@@ -182,11 +188,10 @@ main(void)
 	    r1.cycle);
 	tap_ok(r1.outcome == VT_SCHED_DEADLOCK && strstr(r1.cycle, "cycle"),
 	    "lock-order inversion is reported as a deadlock with its cycle");
-	/* The abandoned fibers still own the mutexes: start them afresh. */
-	memset(&ma, 0, sizeof (ma));
-	memset(&mb, 0, sizeof (mb));
-	mutex_init(&ma, "ma", MUTEX_DEFAULT, NULL);
-	mutex_init(&mb, "mb", MUTEX_DEFAULT, NULL);
+	ma = &pairs[1][0];
+	mb = &pairs[1][1];
+	mutex_init(ma, "ma", MUTEX_DEFAULT, NULL);
+	mutex_init(mb, "mb", MUTEX_DEFAULT, NULL);
 	setup(2, inverter);
 	vt_sched_run(tasks, 2, &p, &r2);
 	tap_ok(r2.outcome == VT_SCHED_DEADLOCK && r2.steps == r1.steps &&
