@@ -107,6 +107,28 @@ time_mutex(double secs)
 	return ((t - t0) * 1e9 / (double)n);
 }
 
+/* The bare back end: its lock/unlock through the ops table, no kmutex. */
+static double
+time_backend(double secs)
+{
+	const struct vt_lock_ops *ops = vt_lock_ops;
+	kmutex_t m;
+	uint64_t n = 0;
+	double t0, t;
+
+	mutex_init(&m, NULL, MUTEX_DEFAULT, NULL);
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 4096; i++) {
+			(void) ops->lock(&m);
+			ops->unlock(&m);
+		}
+		n += 4096;
+	} while ((t = now_s()) - t0 < secs);
+	mutex_destroy(&m);
+	return ((t - t0) * 1e9 / (double)n);
+}
+
 static double
 time_cas(double secs)
 {
@@ -343,7 +365,8 @@ vt_bench_main(int argc, char **argv)
 	};
 	const struct vt_lock_ops *ops = vt_lock_find("pthread");
 	double secs = 2.0, rep, v[BENCH_REPS];
-	double mutex_ns, cas_ns, pair_ns, acq, atom, floor_ns, wide, narrow;
+	double mutex_ns, bare_ns, cas_ns, pair_ns, acq, atom, floor_ns, wide,
+	    narrow, bare_floor_ns;
 	uint64_t a0, npairs = 20000;
 	char name[128];
 	int ch;
@@ -400,7 +423,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (tap)
-		printf("1..10\n");
+		printf("1..13\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -411,6 +434,12 @@ vt_bench_main(int argc, char **argv)
 	snprintf(name, sizeof (name), "uncontended mutex_enter+mutex_exit "
 	    "(%s)", ops->name);
 	figure(name, mutex_ns, "ns");
+	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_backend(rep);
+	bare_ns = median(v, BENCH_REPS);
+	snprintf(name, sizeof (name), "bare back end lock+unlock (%s)",
+	    ops->name);
+	figure(name, bare_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_cas(rep);
 	cas_ns = median(v, BENCH_REPS);
@@ -444,6 +473,11 @@ vt_bench_main(int argc, char **argv)
 	figure("lock floor per pair (acq*mutex + atomics*CAS)", floor_ns, "ns");
 	figure("pair / lock floor (target <= 3)", floor_ns > 0 ?
 	    pair_ns / floor_ns : 0, "x");
+	bare_floor_ns = acq * bare_ns + atom * cas_ns;
+	figure("floor with the bare back end (acq*bare + atomics*CAS)",
+	    bare_floor_ns, "ns");
+	figure("pair / bare floor", bare_floor_ns > 0 ?
+	    pair_ns / bare_floor_ns : 0, "x");
 	bench_shutdown();
 
 	/* (c) */
