@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prng.h"
 #include "../core/sys.h"
 
 static cpu_t boot_cpu = { .cpu_seqid = 0 };
@@ -39,17 +40,6 @@ vt_thread_set_current(kthread_t *t)
 	vt_kthread_self = t;
 }
 
-/* One splitmix64 step: advances *x and returns the next output. */
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31));
-}
-
 /* Clears t and gives it an id, a virtual CPU and a PRNG state from seed. */
 void
 vt_thread_init(kthread_t *t, uint32_t id, cpu_t *cpu, uint64_t seed)
@@ -59,8 +49,8 @@ vt_thread_init(kthread_t *t, uint32_t id, cpu_t *cpu, uint64_t seed)
 	memset(t, 0, sizeof (*t));
 	t->t_id = id;
 	t->t_cpu = (cpu != NULL) ? cpu : &boot_cpu;
-	t->t_rng[0] = splitmix64(&s);
-	t->t_rng[1] = splitmix64(&s);
+	t->t_rng[0] = vt_prng_splitmix64(&s);
+	t->t_rng[1] = vt_prng_splitmix64(&s);
 	if ((t->t_rng[0] | t->t_rng[1]) == 0)
 		t->t_rng[1] = 1;	/* xoshiro-style state must not be all zero */
 }

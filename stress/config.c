@@ -638,11 +638,6 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		usage_err("--lock %s: unknown lock back end", c->lock);
 		return (-1);
 	}
-	if (c->sched != VT_SCHED_FREE && lo->trylock == NULL) {
-		usage_err("--lock %s: back end has no try-lock, which controlled "
-		    "mode needs (blocking goes through the scheduler)", lo->name);
-		return (-1);
-	}
 	if (sc->needs_tryenter && lo->trylock == NULL) {
 		usage_err("--lock %s: back end has no try-lock, which scenario "
 		    "%s needs", lo->name, sc->name);

@@ -40,6 +40,7 @@
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
+#include "../locks/prng.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
 #include "sched.h"
@@ -113,55 +114,27 @@ abs_deadline(struct timespec *ts, double secs)
 
 /* ---- the workload PRNG (xoshiro256**, seeded by splitmix64) ---- */
 
-static uint64_t
-splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31));
-}
-
 /* A seed for stream `stream` of worker id, from the run seed only. */
 static uint64_t
 derive_seed(uint64_t seed, uint32_t id, uint64_t stream)
 {
 	uint64_t x = seed;
-	uint64_t a = splitmix64(&x);
+	uint64_t a = vt_prng_splitmix64(&x);
 
 	x = a ^ ((uint64_t)id << 32) ^ stream;
-	return (splitmix64(&x));
-}
-
-static inline uint64_t
-rotl(uint64_t x, int k)
-{
-	return ((x << k) | (x >> (64 - k)));
+	return (vt_prng_splitmix64(&x));
 }
 
 uint64_t
 vt_worker_rand(struct vt_worker *w)
 {
-	uint64_t *s = w->rng;
-	uint64_t r = rotl(s[1] * 5, 7) * 9;
-	uint64_t t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return (r);
+	return (vt_prng_next(w->rng));
 }
 
 uint64_t
 vt_worker_rand_below(struct vt_worker *w, uint64_t n)
 {
-	if (n <= 1)
-		return (0);
-	return ((uint64_t)(((unsigned __int128)vt_worker_rand(w) * n) >> 64));
+	return (vt_prng_below(w->rng, n));
 }
 
 bool
@@ -446,7 +419,6 @@ worker_new(uint32_t id, uint32_t role_index, uint32_t rank,
     const struct vt_role *role)
 {
 	struct vt_worker *w;
-	uint64_t x;
 
 	/* Own cache lines: workers never share a line with each other. */
 	w = aligned_alloc(64, (sizeof (*w) + 63) & ~(size_t)63);
@@ -461,9 +433,7 @@ worker_new(uint32_t id, uint32_t role_index, uint32_t rank,
 	w->cpu.cpu_seqid = id - 1;
 	vt_thread_init(&w->kt, id, &w->cpu, derive_seed(R.cfg.seed, id, 0xfa));
 	w->kt.t_engine = w;
-	x = derive_seed(R.cfg.seed, id, 0x3c);
-	for (int i = 0; i < 4; i++)
-		w->rng[i] = splitmix64(&x);
+	vt_prng_seed(w->rng, derive_seed(R.cfg.seed, id, 0x3c));
 	return (w);
 }
 

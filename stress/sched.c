@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../locks/prng.h"
 #include "../locks/sched_ctl.h"
 #include "../locks/sched_point.h"
 
@@ -40,40 +41,15 @@ static vt_sched_objname_t objname_fn;
 static vt_sched_holder_t holder_fn;
 
 static uint64_t
-rotl(uint64_t x, int k)
-{
-	return ((x << k) | (x >> (64 - k)));
-}
-
-static uint64_t
 rng_next(void)
 {
-	uint64_t *s = S.rng;
-	uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return (res);
+	return (vt_prng_next(S.rng));
 }
 
 static uint64_t
 rng_below(uint64_t n)
 {
-	return (n == 0 ? 0 : rng_next() % n);
-}
-
-static uint64_t
-splitmix(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31));
+	return (vt_prng_below(S.rng, n));
 }
 
 static void
@@ -441,8 +417,7 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	S.r = r;
 	if (S.p.depth == 0)
 		S.p.depth = 1;
-	for (i = 0; i < 4; i++)
-		S.rng[i] = splitmix(&x);
+	vt_prng_seed(S.rng, x);
 	vt_fiber_init_main(&S.main);
 
 	/* pct: distinct priorities depth..depth+n-1 in random order. */
