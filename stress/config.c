@@ -69,6 +69,7 @@ vt_config_defaults(struct vt_config *c)
 	c->shared_pages = 64;
 	c->va_slots = 256;
 	c->audit_interval = 1.0;
+	c->audit_ops = 250;
 	c->watchdog = 30.0;
 	c->json = NULL;
 	c->inject = NULL;
@@ -182,6 +183,9 @@ static const struct optdesc opts[] = {
 	{ "audit-interval", 0, K_DBL, OFF(audit_interval), 0, 1e7, "S",
 	    "stop the world and audit every S seconds (0: only at the end)",
 	    0 },
+	{ "audit-ops", 0, K_U64, OFF(audit_ops), 0, 1e18, "N",
+	    "controlled: stop the world and audit every N operations in all "
+	    "(0: only at the end)", F_CTRL },
 	{ "watchdog", 0, K_DBL, OFF(watchdog), 0.01, 1e7, "S",
 	    "fail as a hang when a worker makes no progress for S seconds", 0 },
 	{ "inject", 0, K_INJECT, OFF(inject), 0, 0, "BUG",

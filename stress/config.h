@@ -52,6 +52,7 @@ struct vt_config {
 	uint32_t	shared_pages;		/* --shared-pages N "library" pages */
 	uint32_t	va_slots;		/* --va-slots N pages of VA per worker per hat */
 	double		audit_interval;		/* --audit-interval S (0: only at end) */
+	uint64_t	audit_ops;		/* --audit-ops N: controlled mode, every N ops */
 	double		watchdog;		/* --watchdog S */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject BUG (later: selftest) */

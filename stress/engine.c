@@ -41,6 +41,7 @@
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
 #include "../locks/prng.h"
+#include "../locks/sched_ctl.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
 #include "sched.h"
@@ -661,6 +662,43 @@ run_workers(void)
 
 /* ---- controlled mode (--sched random|pct) ---- */
 
+/*
+ * Stop-the-world in controlled mode, deterministic: every --audit-ops
+ * operations (counted over all workers) an audit is due; each worker parks
+ * at its next safe point (between operations, no locks held) by blocking on
+ * the barrier; the last one to arrive, or to finish, runs the audit and
+ * wakes the others.  All of it runs on the scheduler's one OS thread.
+ */
+static struct {
+	uint64_t	ops;		/* operations completed, all workers */
+	uint64_t	next;		/* audit when ops reaches it */
+	uint32_t	live;		/* workers not finished */
+	uint32_t	parked;		/* workers waiting at the barrier */
+	bool		due;
+} CB;
+
+static void
+controlled_audit(void)
+{
+	audit_now(true);
+	CB.due = false;
+	CB.parked = 0;
+	CB.next = CB.ops + R.cfg.audit_ops;
+	vt_sched_ctl->wake(&CB);
+}
+
+static void
+controlled_park(void)
+{
+	CB.parked++;
+	if (CB.parked == CB.live) {
+		controlled_audit();
+		return;
+	}
+	while (CB.due)
+		vt_sched_ctl->block(&CB, "audit");
+}
+
 /* A worker's body as a fiber: its --ops operations, then done. */
 static void
 controlled_body(void *arg)
@@ -669,9 +707,16 @@ controlled_body(void *arg)
 	uint64_t limit = w->cfg->ops;
 
 	while (w->nops < limit) {
+		if (CB.due)
+			controlled_park();
 		w->role->op(w);
 		VT_POKE(w->nops, w->nops + 1);
+		if (R.cfg.audit_ops != 0 && ++CB.ops >= CB.next)
+			CB.due = true;
 	}
+	CB.live--;
+	if (CB.due && CB.live > 0 && CB.parked == CB.live)
+		controlled_audit();
 }
 
 static const char *
@@ -814,6 +859,9 @@ run_controlled(enum vt_sched_strategy strat, uint64_t k,
 		p.trace = R.trace;
 	}
 	vt_sched_set_describers(sched_objname, sched_holder);
+	memset(&CB, 0, sizeof (CB));
+	CB.live = R.nworkers;
+	CB.next = R.cfg.audit_ops;
 	VT_POKE(R.world, W_RUNNING);
 	t0 = now_s();
 	R.t_start = t0;
