@@ -11,12 +11,14 @@ extern const struct vt_scenario_ops vt_scenario_map_unmap;
 extern const struct vt_scenario_ops vt_scenario_hment_steal;
 extern const struct vt_scenario_ops vt_scenario_htable_steal;
 extern const struct vt_scenario_ops vt_scenario_pageunload;
+extern const struct vt_scenario_ops vt_scenario_lock_inversion;
 
 const struct vt_scenario_ops *const vt_scenarios[] = {
 	&vt_scenario_map_unmap,
 	&vt_scenario_hment_steal,
 	&vt_scenario_htable_steal,
 	&vt_scenario_pageunload,
+	&vt_scenario_lock_inversion,	/* test only: a planted deadlock */
 	NULL
 };
 
