@@ -87,10 +87,14 @@ record(enum vt_sp_kind kind, const void *obj, const void *pc, uint32_t next)
 	} d;
 	char site[96];
 
-	/* The hash covers the binary decision; text is made only for --trace. */
+	/*
+	 * The hash covers the decision itself (step, point kind, who ran, who
+	 * runs next), not the code address of the site, so one build's hash
+	 * matches another's (plain, TSan, another compiler) for the same seed
+	 * and options.  Text is made only for --trace.
+	 */
 	memset(&d, 0, sizeof (d));
 	d.step = S.r->steps;
-	d.site = (uintptr_t)pc - (uintptr_t)&__executable_start;
 	d.who = S.tasks[S.cur].st_id;
 	d.to = S.tasks[next].st_id;
 	d.kind = (uint32_t)kind;
