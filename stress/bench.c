@@ -87,29 +87,12 @@ figure(const char *name, double v, const char *unit)
 
 /* ---- (a) primitives ---- */
 
+/*
+ * Uncontended lock+unlock: through kmutex (mutex_enter/mutex_exit), or
+ * bare (the back end's own lock/unlock through its ops table).
+ */
 static double
-time_mutex(double secs)
-{
-	kmutex_t m;
-	uint64_t n = 0;
-	double t0, t;
-
-	mutex_init(&m, NULL, MUTEX_DEFAULT, NULL);
-	t0 = now_s();
-	do {
-		for (int i = 0; i < 4096; i++) {
-			mutex_enter(&m);
-			mutex_exit(&m);
-		}
-		n += 4096;
-	} while ((t = now_s()) - t0 < secs);
-	mutex_destroy(&m);
-	return ((t - t0) * 1e9 / (double)n);
-}
-
-/* The bare back end: its lock/unlock through the ops table, no kmutex. */
-static double
-time_backend(double secs)
+time_lock(double secs, bool bare)
 {
 	const struct vt_lock_ops *ops = vt_lock_ops;
 	kmutex_t m;
@@ -120,8 +103,13 @@ time_backend(double secs)
 	t0 = now_s();
 	do {
 		for (int i = 0; i < 4096; i++) {
-			(void) ops->lock(&m);
-			ops->unlock(&m);
+			if (bare) {
+				(void) ops->lock(&m);
+				ops->unlock(&m);
+			} else {
+				mutex_enter(&m);
+				mutex_exit(&m);
+			}
 		}
 		n += 4096;
 	} while ((t = now_s()) - t0 < secs);
@@ -429,13 +417,13 @@ vt_bench_main(int argc, char **argv)
 
 	/* (a) */
 	for (int i = 0; i < BENCH_REPS; i++)
-		v[i] = time_mutex(rep);
+		v[i] = time_lock(rep, false);
 	mutex_ns = median(v, BENCH_REPS);
 	snprintf(name, sizeof (name), "uncontended mutex_enter+mutex_exit "
 	    "(%s)", ops->name);
 	figure(name, mutex_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
-		v[i] = time_backend(rep);
+		v[i] = time_lock(rep, true);
 	bare_ns = median(v, BENCH_REPS);
 	snprintf(name, sizeof (name), "bare back end lock+unlock (%s)",
 	    ops->name);
