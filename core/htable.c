@@ -727,8 +727,16 @@ static htable_t *htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level,
 		kmem_reap();
 		ht = htable_steal(1, B_FALSE);
 		HATSTAT_INC(hs_steals);
-		if (ht == NULL)
+		if (ht == NULL) {
+			/*
+			 * PORT: the kernel waits here for other threads to
+			 * release tables and relies on preemption to let them
+			 * run; an explicit yield point tells the controlled
+			 * scheduler this thread is spinning (no-op when free).
+			 */
+			vt_sched_point(VT_SP_YIELD, &htable_reserve_cnt);
 			continue;
+		}
 		if (!is_bare) {
 			reused = B_TRUE;
 		} else {

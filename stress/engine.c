@@ -833,9 +833,13 @@ run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	p.steps = k;
 	p.switch_prob = R.cfg.switch_prob;
 	p.stop_at_step = R.cfg.stop_at_step;
-	/* Budget: generous per operation unless given. */
+	/*
+	 * Budget: generous per operation unless given.  An operation can scan
+	 * every page (hment_steal's rotor, a racy point per page), so the
+	 * allowance grows with --pages.
+	 */
 	p.max_steps = R.cfg.max_steps != 0 ? R.cfg.max_steps :
-	    R.cfg.ops * R.nworkers * 100000 + 1000000;
+	    R.cfg.ops * R.nworkers * (100000 + 8 * R.cfg.pages) + 1000000;
 	if (R.cfg.schedule != NULL) {
 		nsw = load_schedule(R.cfg.schedule, &sw);
 		if (nsw < 0)
