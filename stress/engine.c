@@ -674,6 +674,7 @@ static struct {
 	uint64_t	next;		/* audit when ops reaches it */
 	uint32_t	live;		/* workers not finished */
 	uint32_t	parked;		/* workers waiting at the barrier */
+	uint64_t	gen;		/* audits done: a parked worker waits for it to move */
 	bool		due;
 } CB;
 
@@ -684,18 +685,25 @@ controlled_audit(void)
 	CB.due = false;
 	CB.parked = 0;
 	CB.next = CB.ops + R.cfg.audit_ops;
+	CB.gen++;
 	vt_sched_ctl->wake(&CB);
 }
 
 static void
 controlled_park(void)
 {
+	uint64_t gen = CB.gen;
+
 	CB.parked++;
 	if (CB.parked == CB.live) {
 		controlled_audit();
 		return;
 	}
-	while (CB.due)
+	/*
+	 * Wait for this audit, not for "no audit due": the next one may be
+	 * due before a woken worker runs again, and it must park afresh.
+	 */
+	while (CB.gen == gen)
 		vt_sched_ctl->block(&CB, "audit");
 }
 

@@ -367,6 +367,22 @@ describe_deadlock(void)
 			start = i;
 	if (start == UINT32_MAX)
 		return;
+	/* Every blocked task first, then the chain from the first one. */
+	for (i = 0; i < S.n; i++) {
+		struct vt_sched_task *t = &S.tasks[i];
+
+		if (t->st_state != VT_TASK_BLOCKED)
+			continue;
+		if (objname_fn == NULL || objname_fn(t->st_blocked_on,
+		    t->st_what, name, sizeof (name)) == NULL)
+			(void) snprintf(name, sizeof (name), "%s",
+			    t->st_what ? t->st_what : "?");
+		w = snprintf(out + used, len - used, "worker %u waits on %s; ",
+		    t->st_id, name);
+		if (w < 0 || (size_t)w >= len - used)
+			return;
+		used += (size_t)w;
+	}
 	i = start;
 	for (steps = 0; steps <= S.n; steps++) {
 		struct vt_sched_task *t = &S.tasks[i];
