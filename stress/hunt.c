@@ -806,8 +806,14 @@ vt_replay_main(int argc, char **argv)
 		    "run)\n");
 		return (argc < 1 ? VT_EXIT_USAGE : VT_EXIT_PASS);
 	}
-	if (stat(argv[0], &sb) != 0 || !S_ISREG(sb.st_mode))
+	if (stat(argv[0], &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (vt_scenario_find(argv[0]) == NULL) {
+			fprintf(stderr, "vmtorture replay: %s: neither a trace/"
+			    "schedule file nor a scenario\n", argv[0]);
+			return (VT_EXIT_USAGE);
+		}
 		return (vt_run_main(argc, argv));
+	}
 	if (read_header(argv[0], &a) != 0) {
 		fprintf(stderr, "vmtorture replay: %s: no '# vmtorture run ...' "
 		    "header line\n", argv[0]);
