@@ -131,6 +131,28 @@ spin_lock_slow(kmutex_t *m, bool (*trylock)(kmutex_t *),
 	return (true);
 }
 
+/*
+ * lock for spinning back ends without a try-lock: wait until m looks free
+ * (yielding to the controlled scheduler, or politely spinning), then queue
+ * with the back end's own lock.  Returns whether it had to wait.
+ */
+static inline __attribute__((always_inline)) bool
+spin_wait_then_block(kmutex_t *m, bool (*locked)(kmutex_t *),
+    void (*block)(kmutex_t *))
+{
+	bool waited = locked(m);
+
+	if (waited && controlled()) {
+		/* No schedule point between the last peek and the enqueue. */
+		while (locked(m))
+			vt_sched_point(VT_SP_YIELD, m);
+	} else if (waited) {
+		spin_until_free(m, locked);
+	}
+	block(m);
+	return (waited);
+}
+
 /* ---- pthread (default) ------------------------------------------------- */
 
 static void
@@ -330,16 +352,7 @@ ticket_lock(kmutex_t *m)
 #ifdef CK_F_SPINLOCK_TICKET_TRYLOCK
 	return (spin_lock_slow(m, ticket_try, ticket_locked, ticket_block));
 #else
-	bool waited = ticket_locked(m);
-
-	if (controlled()) {
-		while (ticket_locked(m))
-			vt_sched_point(VT_SP_YIELD, m);
-	} else {
-		spin_until_free(m, ticket_locked);
-	}
-	ticket_block(m);
-	return (waited);
+	return (spin_wait_then_block(m, ticket_locked, ticket_block));
 #endif
 }
 
@@ -480,27 +493,26 @@ clh_locked(kmutex_t *m)
 	return (ck_spinlock_clh_locked(&m->m_impl.clh));
 }
 
-static bool
-clh_lock(kmutex_t *m)
+/* Enqueue with a node from the thread's pool; kept in m_qnode until unlock. */
+static void
+clh_block(kmutex_t *m)
 {
 	struct ck_spinlock_clh *n = vt_thread_qnode_get(vt_curthread());
-	bool waited = clh_locked(m);
 
-	/*
-	 * Controlled mode: nothing else runs between the last peek and the
-	 * enqueue (no schedule point there), so the lock below cannot spin.
-	 */
-	if (waited && controlled()) {
-		while (clh_locked(m))
-			vt_sched_point(VT_SP_YIELD, m);
-	} else if (waited) {
-		spin_until_free(m, clh_locked);
-	}
 	TSAN_PRE_LOCK(m, 0);
 	ck_spinlock_clh_lock(&m->m_impl.clh, n);
 	TSAN_POST_LOCK(m, 0);
 	m->m_qnode = n;
-	return (waited);
+}
+
+/*
+ * Controlled mode: nothing else runs between the last peek and the
+ * enqueue (no schedule point there), so the queue lock cannot spin.
+ */
+static bool
+clh_lock(kmutex_t *m)
+{
+	return (spin_wait_then_block(m, clh_locked, clh_block));
 }
 
 static void
