@@ -200,12 +200,18 @@ kmem_cache_create(const char *name, size_t size, size_t align,
 	cp->cache_dtor = dtor;
 	cp->cache_reclaim = reclaim;
 	cp->cache_private = priv;
+	cp->cache_q = calloc(VT_KMEM_QUARANTINE, sizeof (void *));
+	if (cp->cache_q == NULL)
+		panic("kmem_cache_create(%s): out of host memory", name);
+	(void) pthread_mutex_init(&cp->cache_qlock, NULL);
 	pthread_mutex_lock(&kmem_registry_lock);
 	cp->cache_next = kmem_registry;
 	kmem_registry = cp;
 	pthread_mutex_unlock(&kmem_registry_lock);
 	return (cp);
 }
+
+static void quarantine_release(kmem_cache_t *cp, void *buf);
 
 /*
  * Stand-in for kmem_cache_destroy().  Takes kmem_registry_lock.  Every
@@ -221,6 +227,15 @@ kmem_cache_destroy(kmem_cache_t *cp)
 	if (left != 0)
 		panic("kmem_cache_destroy(%s): %" PRIu64
 		    " objects still allocated", cp->cache_name, left);
+	while (cp->cache_qlen > 0) {
+		uint32_t i = (cp->cache_qhead + VT_KMEM_QUARANTINE -
+		    cp->cache_qlen) % VT_KMEM_QUARANTINE;
+
+		quarantine_release(cp, cp->cache_q[i]);
+		cp->cache_qlen--;
+	}
+	free(cp->cache_q);
+	(void) pthread_mutex_destroy(&cp->cache_qlock);
 	pthread_mutex_lock(&kmem_registry_lock);
 	for (pp = &kmem_registry; *pp != NULL; pp = &(*pp)->cache_next) {
 		if (*pp == cp) {
@@ -277,14 +292,59 @@ kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
 	return (buf);
 }
 
-/* Stand-in for kmem_cache_free().  No locks. */
+/* Fill a freed buffer with the 0xdeadbeef pattern. */
+static void
+deadbeef_fill(kmem_cache_t *cp, void *buf)
+{
+	uint32_t *w = buf;
+	size_t i, n = cp->cache_size / sizeof (uint32_t);
+
+	for (i = 0; i < n; i++)
+		w[i] = VT_KMEM_DEADBEEF;
+}
+
+/*
+ * A buffer leaves the quarantine: it must still hold the pattern (else
+ * something wrote to it after kmem_cache_free), then goes to the host.
+ */
+static void
+quarantine_release(kmem_cache_t *cp, void *buf)
+{
+	const uint32_t *w = buf;
+	size_t i, n = cp->cache_size / sizeof (uint32_t);
+
+	for (i = 0; i < n; i++)
+		if (w[i] != VT_KMEM_DEADBEEF)
+			panic("kmem_cache_free(%s): buffer modified after free "
+			    "(word %zu is %#x, not 0xdeadbeef)", cp->cache_name,
+			    i, w[i]);
+	free(buf);
+}
+
+/*
+ * Stand-in for kmem_cache_free().  Takes cp's quarantine lock (a host
+ * mutex, leaf).  The buffer is poisoned and held back; the oldest held
+ * buffer is checked and returned to the host.
+ */
 void
 kmem_cache_free(kmem_cache_t *cp, void *buf)
 {
+	void *old = NULL;
+
 	ASSERT(buf != NULL);
 	if (cp->cache_dtor != NULL)
 		cp->cache_dtor(buf, cp->cache_private);
-	free(buf);
+	deadbeef_fill(cp, buf);
+	pthread_mutex_lock(&cp->cache_qlock);
+	if (cp->cache_qlen == VT_KMEM_QUARANTINE)
+		old = cp->cache_q[cp->cache_qhead];
+	else
+		cp->cache_qlen++;
+	cp->cache_q[cp->cache_qhead] = buf;
+	cp->cache_qhead = (cp->cache_qhead + 1) % VT_KMEM_QUARANTINE;
+	pthread_mutex_unlock(&cp->cache_qlock);
+	if (old != NULL)
+		quarantine_release(cp, old);
 	__atomic_sub_fetch(&cp->cache_outstanding, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&cp->cache_frees, 1, __ATOMIC_RELAXED);
 }

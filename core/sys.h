@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <pthread.h>
 
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
@@ -65,6 +66,9 @@ void vt_fail(const char *check, const char *fmt, ...)
  * kmem_cache_reap(); kmem_reap() only records a request (the kernel's is
  * asynchronous), which the reaper role honours.
  */
+#define VT_KMEM_QUARANTINE	1024	/* freed buffers held back per cache */
+#define VT_KMEM_DEADBEEF	0xdeadbeefU
+
 #define KM_SLEEP	0
 #define KM_NOSLEEP	1
 #define KMC_NOHASH	0x200
@@ -84,6 +88,17 @@ typedef struct kmem_cache {
 	uint32_t	cache_fail_ppm;		/* 0..1000000 */
 	uint64_t	cache_budget;		/* 0 = unlimited */
 	struct kmem_cache *cache_next;		/* registry */
+	/*
+	 * Freed buffers wait here, filled with 0xdeadbeef, before going back
+	 * to the host allocator (the kernel's KMF_DEADBEEF idea): a use after
+	 * free reads the pattern whatever the heap layout, so it fails the
+	 * same way on every replay, and a write after free is caught when the
+	 * buffer leaves the quarantine.  Protected by cache_qlock (a host
+	 * mutex: no schedule point, never held across port code).
+	 */
+	pthread_mutex_t	cache_qlock;
+	void		**cache_q;		/* ring of VT_KMEM_QUARANTINE */
+	uint32_t	cache_qhead, cache_qlen;
 	/* Constructor/destructor (run on every alloc/free; see machine.c). */
 	int		(*cache_ctor)(void *, void *, int);
 	void		(*cache_dtor)(void *, void *);
