@@ -203,7 +203,6 @@ kmem_cache_create(const char *name, size_t size, size_t align,
 	cp->cache_q = calloc(VT_KMEM_QUARANTINE, sizeof (void *));
 	if (cp->cache_q == NULL)
 		panic("kmem_cache_create(%s): out of host memory", name);
-	(void) pthread_mutex_init(&cp->cache_qlock, NULL);
 	pthread_mutex_lock(&kmem_registry_lock);
 	cp->cache_next = kmem_registry;
 	kmem_registry = cp;
@@ -227,15 +226,10 @@ kmem_cache_destroy(kmem_cache_t *cp)
 	if (left != 0)
 		panic("kmem_cache_destroy(%s): %" PRIu64
 		    " objects still allocated", cp->cache_name, left);
-	while (cp->cache_qlen > 0) {
-		uint32_t i = (cp->cache_qhead + VT_KMEM_QUARANTINE -
-		    cp->cache_qlen) % VT_KMEM_QUARANTINE;
-
-		quarantine_release(cp, cp->cache_q[i]);
-		cp->cache_qlen--;
-	}
+	for (uint32_t i = 0; i < VT_KMEM_QUARANTINE; i++)
+		if (cp->cache_q[i] != NULL)
+			quarantine_release(cp, cp->cache_q[i]);
 	free(cp->cache_q);
-	(void) pthread_mutex_destroy(&cp->cache_qlock);
 	pthread_mutex_lock(&kmem_registry_lock);
 	for (pp = &kmem_registry; *pp != NULL; pp = &(*pp)->cache_next) {
 		if (*pp == cp) {
@@ -322,27 +316,25 @@ quarantine_release(kmem_cache_t *cp, void *buf)
 }
 
 /*
- * Stand-in for kmem_cache_free().  Takes cp's quarantine lock (a host
- * mutex, leaf).  The buffer is poisoned and held back; the oldest held
- * buffer is checked and returned to the host.
+ * Stand-in for kmem_cache_free().  No locks.  The buffer is poisoned and
+ * swapped into the next quarantine slot; whatever that slot held (the
+ * buffer freed VT_KMEM_QUARANTINE frees ago) is checked and returned to
+ * the host.
  */
 void
 kmem_cache_free(kmem_cache_t *cp, void *buf)
 {
-	void *old = NULL;
+	uint64_t slot;
+	void *old;
 
 	ASSERT(buf != NULL);
 	if (cp->cache_dtor != NULL)
 		cp->cache_dtor(buf, cp->cache_private);
 	deadbeef_fill(cp, buf);
-	pthread_mutex_lock(&cp->cache_qlock);
-	if (cp->cache_qlen == VT_KMEM_QUARANTINE)
-		old = cp->cache_q[cp->cache_qhead];
-	else
-		cp->cache_qlen++;
-	cp->cache_q[cp->cache_qhead] = buf;
-	cp->cache_qhead = (cp->cache_qhead + 1) % VT_KMEM_QUARANTINE;
-	pthread_mutex_unlock(&cp->cache_qlock);
+	slot = __atomic_fetch_add(&cp->cache_qhead, 1, __ATOMIC_RELAXED) %
+	    VT_KMEM_QUARANTINE;
+	/* acq_rel: the pattern written by the old buffer's freer is seen. */
+	old = __atomic_exchange_n(&cp->cache_q[slot], buf, __ATOMIC_ACQ_REL);
 	if (old != NULL)
 		quarantine_release(cp, old);
 	__atomic_sub_fetch(&cp->cache_outstanding, 1, __ATOMIC_RELAXED);

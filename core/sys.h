@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <pthread.h>
 
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
@@ -93,12 +92,12 @@ typedef struct kmem_cache {
 	 * to the host allocator (the kernel's KMF_DEADBEEF idea): a use after
 	 * free reads the pattern whatever the heap layout, so it fails the
 	 * same way on every replay, and a write after free is caught when the
-	 * buffer leaves the quarantine.  Protected by cache_qlock (a host
-	 * mutex: no schedule point, never held across port code).
+	 * buffer leaves the quarantine.  Lock-free: a free claims the next
+	 * slot with an atomic add and swaps its buffer in, taking out the
+	 * one that was there.
 	 */
-	pthread_mutex_t	cache_qlock;
-	void		**cache_q;		/* ring of VT_KMEM_QUARANTINE */
-	uint32_t	cache_qhead, cache_qlen;
+	void		**cache_q;		/* ring of VT_KMEM_QUARANTINE; atomics */
+	uint64_t	cache_qhead;		/* next slot (mod size); atomics */
 	/* Constructor/destructor (run on every alloc/free; see machine.c). */
 	int		(*cache_ctor)(void *, void *, int);
 	void		(*cache_dtor)(void *, void *);
