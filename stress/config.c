@@ -841,21 +841,58 @@ unset(const struct vt_config *c, const struct optdesc *o)
 	return (false);
 }
 
-const char *
-vt_config_cmdline(const struct vt_config *c, bool all, char *buf, size_t len)
+/* Word sink for the command-line builders. */
+struct words {
+	char	**v;		/* argv mode: NULL-terminated, malloc'd */
+	int	n, cap;
+	bool	oom;
+	char	*buf;		/* text mode */
+	size_t	len, used;
+};
+
+static void
+word(struct words *w, const char *s)
+{
+	if (w->buf != NULL) {
+		if (w->used < w->len)
+			w->used += (size_t)snprintf(w->buf + w->used,
+			    w->len - w->used, "%s%s", w->used ? " " : "", s);
+		return;
+	}
+	if (w->oom)
+		return;
+	if (w->n + 2 > w->cap) {
+		int cap = w->cap ? w->cap * 2 : 64;
+		char **v = realloc(w->v, (size_t)cap * sizeof (*v));
+
+		if (v == NULL) {
+			w->oom = true;
+			return;
+		}
+		w->v = v;
+		w->cap = cap;
+	}
+	if ((w->v[w->n] = strdup(s)) == NULL) {
+		w->oom = true;
+		return;
+	}
+	w->n++;
+	w->v[w->n] = NULL;
+}
+
+/*
+ * The words of c's command line after "vmtorture": run SCENARIO --seed S
+ * and the options in force (all) or those that differ from the scenario's
+ * defaults; outputs: also the output options that are set.
+ */
+static void
+cmd_words(const struct vt_config *c, bool all, bool outputs, struct words *w)
 {
 	const struct vt_scenario_ops *sc = ps.sc != NULL ? ps.sc :
 	    vt_scenario_find(c->scenario);
 	struct vt_config base;
-	size_t n = 0;
-	char v[128];
+	char v[160], opt[96];
 
-#define PUT(...) do { \
-		if (n < len) \
-			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__); \
-	} while (0)
-
-	buf[0] = '\0';
 	vt_config_defaults(&base);
 	base.scenario = c->scenario;
 	if (sc != NULL && sc->defaults != NULL)
@@ -864,11 +901,19 @@ vt_config_cmdline(const struct vt_config *c, bool all, char *buf, size_t len)
 	if (base.throttlefree == THROTTLE_DERIVE)
 		base.throttlefree = c->pages / 64;
 
-	PUT("vmtorture run %s --seed %" PRIu64, c->scenario, c->seed);
+	word(w, "run");
+	word(w, c->scenario);
+	word(w, "--seed");
+	snprintf(v, sizeof (v), "%" PRIu64, c->seed);
+	word(w, v);
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct optdesc *o = &opts[i];
 
-		if (o->off == OFF(seed) || (o->flags & F_OUTPUT) || unset(c, o))
+		if (o->off == OFF(seed) || unset(c, o))
+			continue;
+		if ((o->flags & F_OUTPUT) && (!outputs ||
+		    (o->kind == K_BOOL && !*(const bool *)(const void *)
+		    ((const char *)c + o->off))))
 			continue;
 		if ((o->flags & F_CTRL) && c->sched == VT_SCHED_FREE)
 			continue;
@@ -876,28 +921,64 @@ vt_config_cmdline(const struct vt_config *c, bool all, char *buf, size_t len)
 			continue;
 		if (o->off == OFF(ops) && c->ops == 0)
 			continue;
-		if (!all && !differs(c, &base, o))
+		if (!all && !(o->flags & F_OUTPUT) && !differs(c, &base, o))
 			continue;
-		fmt_value(c, o, v, sizeof (v));
-		if (o->kind == K_BOOL)
-			PUT(" --%s", o->name);
-		else
-			PUT(" --%s %s", o->name, v);
+		snprintf(opt, sizeof (opt), "--%s", o->name);
+		word(w, opt);
+		if (o->kind != K_BOOL) {
+			fmt_value(c, o, v, sizeof (v));
+			word(w, v);
+		}
 	}
 	if (sc != NULL) {
 		for (uint32_t r = 0; r < sc->nroles && r < VT_MAX_ROLES; r++) {
-			if (all)
-				PUT(" --%s %" PRIu32, sc->roles[r].name,
-				    c->role_count[r]);
-			else if (c->role_override[r] >= 0)
-				PUT(" --%s %" PRId32, sc->roles[r].name,
-				    c->role_override[r]);
+			if (!all && c->role_override[r] < 0)
+				continue;
+			snprintf(opt, sizeof (opt), "--%s", sc->roles[r].name);
+			word(w, opt);
+			snprintf(v, sizeof (v), "%" PRIu32, all ?
+			    c->role_count[r] : (uint32_t)c->role_override[r]);
+			word(w, v);
 		}
 	}
-#undef PUT
-	if (n >= len && len > 4)
+}
+
+const char *
+vt_config_cmdline(const struct vt_config *c, bool all, char *buf, size_t len)
+{
+	struct words w = { .buf = buf, .len = len };
+
+	buf[0] = '\0';
+	word(&w, "vmtorture");
+	cmd_words(c, all, false, &w);
+	if (w.used >= len && len > 4)
 		memcpy(buf + len - 4, "...", 4);
 	return (buf);
+}
+
+char **
+vt_config_argv(const struct vt_config *c, bool all, bool outputs, int *argcp)
+{
+	struct words w = { 0 };
+
+	cmd_words(c, all, outputs, &w);
+	if (w.oom) {
+		vt_config_argv_free(w.v);
+		return (NULL);
+	}
+	if (argcp != NULL)
+		*argcp = w.n;
+	return (w.v);
+}
+
+void
+vt_config_argv_free(char **argv)
+{
+	if (argv == NULL)
+		return;
+	for (char **p = argv; *p != NULL; p++)
+		free(*p);
+	free(argv);
 }
 
 void *

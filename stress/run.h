@@ -51,6 +51,16 @@ int vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 const char *vt_config_cmdline(const struct vt_config *c, bool all, char *buf,
     size_t len);
 
+/*
+ * The same as an argument vector for `vmtorture` (argv[0] = "run", then
+ * SCENARIO and the options; outputs: also --json/--trace/--tap/-q when
+ * set), NULL-terminated and malloc'd (vt_config_argv_free).  NULL if out of
+ * memory.  *argcp (if not NULL) is the word count.
+ */
+char **vt_config_argv(const struct vt_config *c, bool all, bool outputs,
+    int *argcp);
+void vt_config_argv_free(char **argv);
+
 /* Every option as a json-c object (returned as void * to keep json-c out). */
 void *vt_config_json(const struct vt_config *c);
 

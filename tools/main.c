@@ -67,8 +67,19 @@ list_roles(const struct vt_role *roles, uint32_t n)
 }
 
 static int
-list(void)
+list(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "--names") == 0) {
+		/* One scenario a line, test-only ones too (for the build). */
+		for (int i = 0; vt_scenarios[i] != NULL; i++)
+			printf("%s\n", vt_scenarios[i]->name);
+		return (VT_EXIT_PASS);
+	}
+	if (argc > 1) {
+		fprintf(stderr, "vmtorture: list %s: unknown option (--names)\n",
+		    argv[1]);
+		return (VT_EXIT_USAGE);
+	}
 	printf("scenarios:\n");
 	for (int i = 0; vt_scenarios[i] != NULL; i++) {
 		const struct vt_scenario_ops *sc = vt_scenarios[i];
@@ -117,7 +128,7 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "run") == 0)
 		return (vt_run_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "list") == 0)
-		return (list());
+		return (list(argc - 1, argv + 1));
 	if (strcmp(cmd, "bench") == 0)
 		return (vt_bench_main(argc - 1, argv + 1));
 	if (strcmp(cmd, "hunt") == 0)
