@@ -84,4 +84,5 @@ const struct vt_scenario_ops vt_scenario_lock_inversion = {
 	.setup = setup,
 	.teardown = teardown,
 	.needs_tryenter = false,
+	.test_only = true,
 };

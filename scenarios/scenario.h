@@ -40,6 +40,7 @@ struct vt_scenario_ops {
 	/* Tear the world down after the run and the final audit. */
 	void	(*teardown)(void);
 	bool	needs_tryenter;		/* refuses back ends without try-lock */
+	bool	test_only;		/* planted bug for the harness's own tests */
 };
 
 /* NULL-terminated registry, in `vmtorture list` order. */

@@ -69,14 +69,16 @@ list_roles(const struct vt_role *roles, uint32_t n)
 static int
 list(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--names") == 0) {
-		/* One scenario a line, test-only ones too (for the build). */
+	if (argc > 1 && strcmp(argv[1], "--names") == 0 &&
+	    (argc == 2 || (argc == 3 && strcmp(argv[2], "--all") == 0))) {
+		/* One scenario a line (for the build); --all: test-only too. */
 		for (int i = 0; vt_scenarios[i] != NULL; i++)
-			printf("%s\n", vt_scenarios[i]->name);
+			if (argc == 3 || !vt_scenarios[i]->test_only)
+				printf("%s\n", vt_scenarios[i]->name);
 		return (VT_EXIT_PASS);
 	}
 	if (argc > 1) {
-		fprintf(stderr, "vmtorture: list %s: unknown option (--names)\n",
+		fprintf(stderr, "vmtorture: list %s: unknown option (--names [--all])\n",
 		    argv[1]);
 		return (VT_EXIT_USAGE);
 	}
