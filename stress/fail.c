@@ -169,6 +169,12 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 		r->seconds = t - R.t_start -
 		    (double)VT_PEEK(R.t_audit_ns) * 1e-9;
 	r->failed = true;
+	r->exit_code = code;
+	if (R.cfg.sched != VT_SCHED_FREE) {
+		r->controlled = true;
+		r->fail_step = vt_sched_step();
+		r->sched_steps = r->fail_step;
+	}
 	snprintf(r->check, sizeof (r->check), "%s", check);
 	snprintf(r->message, sizeof (r->message), "%s", msg != NULL ? msg : "");
 	fflush(stderr);

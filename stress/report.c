@@ -378,6 +378,11 @@ vt_report_json(const struct vt_report *r, const char *path)
 		    json_object_new_string(r->message));
 		json_object_object_add(fo, "replay",
 		    json_object_new_string(r->replay));
+		json_object_object_add(fo, "exit_code",
+		    json_object_new_int(r->exit_code));
+		if (r->controlled)
+			json_object_object_add(fo, "step",
+			    json_object_new_uint64(r->fail_step));
 		json_object_object_add(root, "failure", fo);
 	}
 	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY |

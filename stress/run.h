@@ -128,6 +128,8 @@ struct vt_report {
 	uint64_t	mmu_walks, mmu_faults, mmu_cas_retries;
 	/* Failure (failed == false: pass). */
 	bool		failed;
+	int		exit_code;		/* the run's exit code */
+	uint64_t	fail_step;		/* controlled: step of the failure */
 	char		check[64];
 	char		message[800];
 	char		replay[2048];
