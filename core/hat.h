@@ -74,28 +74,45 @@ void hat_exit(hat_t *hat);
  * HATSTAT counters, kernel names, one set per kthread (indexed by t_id) so
  * counting never contends; summed for reports.
  */
+#define VT_HATSTATS(X) \
+	X(hs_reap_attempts) \
+	X(hs_reaped) \
+	X(hs_steals) \
+	X(hs_ptable_allocs) \
+	X(hs_ptable_frees) \
+	X(hs_htable_rgets) \
+	X(hs_htable_rputs) \
+	X(hs_htable_shared) \
+	X(hs_htable_unshared) \
+	X(hs_hm_alloc) \
+	X(hs_hm_free) \
+	X(hs_hm_put_reserve) \
+	X(hs_hm_get_reserve) \
+	X(hs_hm_steals) \
+	X(hs_hm_steal_exam) \
+	X(hs_tlb_inval_delayed)
+/*
+ * PORT: counters the harness adds (not in the kernel's struct):
+ * vt_tlb_inval counts hat_tlb_inval calls, vt_tlb_xcall_waits the waits
+ * for a simulated CPU's walk.
+ */
+#define VT_HATSTATS_PORT(X) \
+	X(vt_tlb_inval) \
+	X(vt_tlb_xcall_waits)
+
 struct hatstats {
-	ulong_t	hs_reap_attempts;
-	ulong_t	hs_reaped;
-	ulong_t	hs_steals;
-	ulong_t	hs_ptable_allocs;
-	ulong_t	hs_ptable_frees;
-	ulong_t	hs_htable_rgets;
-	ulong_t	hs_htable_rputs;
-	ulong_t	hs_htable_shared;
-	ulong_t	hs_htable_unshared;
-	ulong_t	hs_hm_alloc;
-	ulong_t	hs_hm_free;
-	ulong_t	hs_hm_put_reserve;
-	ulong_t	hs_hm_get_reserve;
-	ulong_t	hs_hm_steals;
-	ulong_t	hs_hm_steal_exam;
-	ulong_t	hs_tlb_inval_delayed;
-	/* PORT: counters the harness adds (not in the kernel's struct). */
-	ulong_t	vt_tlb_inval;		/* hat_tlb_inval calls */
-	ulong_t	vt_tlb_xcall_waits;	/* waits for a simulated CPU's walk */
+#define VT_HATSTAT_MEMBER(f)	ulong_t f;
+	VT_HATSTATS(VT_HATSTAT_MEMBER)
+	VT_HATSTATS_PORT(VT_HATSTAT_MEMBER)
+#undef VT_HATSTAT_MEMBER
 };
-#define VT_HATSTAT_FIELDS 18
+enum {
+#define VT_HATSTAT_COUNT(f)	VT_HATSTAT_IDX_##f,
+	VT_HATSTATS(VT_HATSTAT_COUNT)
+	VT_HATSTATS_PORT(VT_HATSTAT_COUNT)
+#undef VT_HATSTAT_COUNT
+	VT_HATSTAT_FIELDS
+};
 extern struct hatstats *vt_hatstats;	/* [vt_hatstats_n] */
 extern uint32_t vt_hatstats_n;
 void vt_hatstats_init(uint32_t nthreads);
@@ -127,12 +144,27 @@ extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
 #define HAT_FORCE_PGUNLOAD	0x01
 
 /* Boot: mmu_init, kernel hat, hment/htable init, then can_steal etc. */
+/*
+ * Defaults of the tunables (the kernel's: MLIST_NUM_LOCK and HASH_NUM_LOCK
+ * of hment.c 2007, NUM_HTABLE_MUTEX, HMENT_HASH_SIZE, the reserve amounts
+ * and htable_steal_passes).
+ */
+#define VT_HAT_DEF_MLIST_LOCKS		2048
+#define VT_HAT_DEF_HASH_LOCKS		2048
+#define VT_HAT_DEF_HTABLE_LOCKS		128
+#define VT_HAT_DEF_HMENT_HASH_SIZE	65536
+#define VT_HAT_DEF_HMENT_RESERVE	200
+#define VT_HAT_DEF_HTABLE_RESERVE	200
+#define VT_HAT_DEF_STEAL_PASSES		8
+
 struct vt_hat_params {
 	uint32_t mlist_locks, hash_locks, htable_locks, hment_hash_size;
 	int	hment_rev;		/* HMENT_REV_2007_AVL / HMENT_REV_2006_CHAIN */
 	uint_t	hment_reserve_amount, htable_reserve_amount, htable_steal_passes;
 	ulong_t	force_steal;
 };
+/* Every field of p at its default (the VT_HAT_DEF_* values, 2007 hment). */
+void hat_params_default(struct vt_hat_params *p);
 void hat_init(const struct vt_hat_params *p);
 void hat_fini(void);
 

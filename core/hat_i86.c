@@ -84,27 +84,12 @@ static uint32_t vt_hat_ids;		/* last user hat id handed out; atomics */
 /* Statistics                                                          */
 /* ------------------------------------------------------------------ */
 
-#define HS_FIELD(f)	{ #f, offsetof(struct hatstats, f) }
+#define HS_FIELD(f)	{ #f, offsetof(struct hatstats, f) },
 const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS] = {
-	HS_FIELD(hs_reap_attempts),
-	HS_FIELD(hs_reaped),
-	HS_FIELD(hs_steals),
-	HS_FIELD(hs_ptable_allocs),
-	HS_FIELD(hs_ptable_frees),
-	HS_FIELD(hs_htable_rgets),
-	HS_FIELD(hs_htable_rputs),
-	HS_FIELD(hs_htable_shared),
-	HS_FIELD(hs_htable_unshared),
-	HS_FIELD(hs_hm_alloc),
-	HS_FIELD(hs_hm_free),
-	HS_FIELD(hs_hm_put_reserve),
-	HS_FIELD(hs_hm_get_reserve),
-	HS_FIELD(hs_hm_steals),
-	HS_FIELD(hs_hm_steal_exam),
-	HS_FIELD(hs_tlb_inval_delayed),
-	HS_FIELD(vt_tlb_inval),
-	HS_FIELD(vt_tlb_xcall_waits),
+	VT_HATSTATS(HS_FIELD)
+	VT_HATSTATS_PORT(HS_FIELD)
 };
+#undef HS_FIELD
 
 /*
  * One counter set per kthread id: nthreads workers (ids 1..nthreads) plus
@@ -234,6 +219,22 @@ mmu_init(uint64_t physmax)
 
 	kernelbase = mmu.hole_start;
 	_userlimit = kernelbase;
+}
+
+/* Harness: the default tunables, one place for every caller. */
+void
+hat_params_default(struct vt_hat_params *p)
+{
+	memset(p, 0, sizeof (*p));
+	p->mlist_locks = VT_HAT_DEF_MLIST_LOCKS;
+	p->hash_locks = VT_HAT_DEF_HASH_LOCKS;
+	p->htable_locks = VT_HAT_DEF_HTABLE_LOCKS;
+	p->hment_hash_size = VT_HAT_DEF_HMENT_HASH_SIZE;
+	p->hment_rev = HMENT_REV_2007_AVL;
+	p->hment_reserve_amount = VT_HAT_DEF_HMENT_RESERVE;
+	p->htable_reserve_amount = VT_HAT_DEF_HTABLE_RESERVE;
+	p->htable_steal_passes = VT_HAT_DEF_STEAL_PASSES;
+	p->force_steal = 0;
 }
 
 /*

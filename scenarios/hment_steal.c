@@ -7,7 +7,8 @@
  */
 #include "scenario.h"
 
-#include "../stress/world.h"
+#include "../subsys/hat_subsys.h"
+#include "../subsys/hat_world.h"
 
 static const struct vt_role roles[] = {
 	{ "mapper", "map/unmap library pages in its VA slots of random hats",
@@ -18,17 +19,20 @@ static const struct vt_role roles[] = {
 static void
 defaults(struct vt_config *c)
 {
-	c->hats = 16;
-	c->shared_pages = 16;
-	c->va_slots = 64;
-	c->hment_reserve_amount = 4;
-	c->kmem_fail = 0.25;
+	struct vt_hat_opts *h = vt_hat_opts(c);
+
+	h->hats = 16;
+	h->shared_pages = 16;
+	h->va_slots = 64;
+	h->hment_reserve_amount = 4;
+	h->kmem_fail = 0.25;
 }
 
 const struct vt_scenario_ops vt_scenario_hment_steal = {
 	.name = "hment-steal",
 	.desc = "map/unmap with a starved hment cache: hment_alloc falls back "
 	    "to hment_steal",
+	.subsys = vt_hat_subsystems,
 	.roles = roles,
 	.nroles = sizeof (roles) / sizeof (roles[0]),
 	.defaults = defaults,

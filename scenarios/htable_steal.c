@@ -7,7 +7,8 @@
  */
 #include "scenario.h"
 
-#include "../stress/world.h"
+#include "../subsys/hat_subsys.h"
+#include "../subsys/hat_world.h"
 
 static const struct vt_role roles[] = {
 	{ "mapper", "map/unmap library pages in its VA slots of random hats",
@@ -23,17 +24,20 @@ static const struct vt_role roles[] = {
 static void
 defaults(struct vt_config *c)
 {
-	c->hats = 8;
-	c->shared_pages = 32;
-	c->va_slots = 256;
-	c->htable_reserve_amount = 1;
-	c->force_steal = 16;
+	struct vt_hat_opts *h = vt_hat_opts(c);
+
+	h->hats = 8;
+	h->shared_pages = 32;
+	h->va_slots = 256;
+	h->htable_reserve_amount = 1;
+	h->force_steal = 16;
 }
 
 const struct vt_scenario_ops vt_scenario_htable_steal = {
 	.name = "htable-steal",
 	.desc = "map/unmap + reaper + forced ptable failures + hat churn: "
 	    "htable_steal, HAT_VICTIM/HAT_FREEING",
+	.subsys = vt_hat_subsystems,
 	.roles = roles,
 	.nroles = sizeof (roles) / sizeof (roles[0]),
 	.defaults = defaults,

@@ -7,6 +7,8 @@
  */
 #include "scenario.h"
 
+#include "../subsys/hat_subsys.h"
+
 #include <stdio.h>
 
 #include "../locks/kmutex.h"
@@ -25,7 +27,7 @@ take_two(struct vt_worker *w, uint32_t first, uint32_t second)
 	mutex_enter(b);
 	mutex_exit(b);
 	mutex_exit(a);
-	vt_worker_event(w, VT_OP_MAPCNT, 0, first, second, 0);
+	vt_hat_event(w, VT_HAT_OP_MAPCNT, 0, first, second, 0);
 }
 
 static void
@@ -50,9 +52,11 @@ static const struct vt_role roles[] = {
 static void
 defaults(struct vt_config *c)
 {
+	struct vt_hat_opts *h = vt_hat_opts(c);
+
 	c->threads = 2;
-	c->hats = 1;
-	c->shared_pages = 0;
+	h->hats = 1;
+	h->shared_pages = 0;
 }
 
 static int
@@ -78,6 +82,7 @@ const struct vt_scenario_ops vt_scenario_lock_inversion = {
 	.name = "lock-inversion",
 	.desc = "TEST ONLY: a planted lock-order inversion; must end in a "
 	    "deadlock report (exit 3)",
+	.subsys = vt_hat_subsystems,
 	.roles = roles,
 	.nroles = sizeof (roles) / sizeof (roles[0]),
 	.defaults = defaults,

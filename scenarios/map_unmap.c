@@ -8,7 +8,8 @@
  */
 #include "scenario.h"
 
-#include "../stress/world.h"
+#include "../subsys/hat_subsys.h"
+#include "../subsys/hat_world.h"
 
 static const struct vt_role roles[] = {
 	{ "mapper", "map/unmap library pages in its VA slots of random hats "
@@ -22,15 +23,18 @@ static const struct vt_role roles[] = {
 static void
 defaults(struct vt_config *c)
 {
-	c->hats = 8;
-	c->shared_pages = 32;
-	c->va_slots = 128;
+	struct vt_hat_opts *h = vt_hat_opts(c);
+
+	h->hats = 8;
+	h->shared_pages = 32;
+	h->va_slots = 128;
 }
 
 const struct vt_scenario_ops vt_scenario_map_unmap = {
 	.name = "map-unmap",
 	.desc = "mappers over a few hats sharing library pages, plus ISM "
 	    "hat_share/hat_unshare",
+	.subsys = vt_hat_subsystems,
 	.roles = roles,
 	.nroles = sizeof (roles) / sizeof (roles[0]),
 	.defaults = defaults,

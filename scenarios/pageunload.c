@@ -7,7 +7,8 @@
  */
 #include "scenario.h"
 
-#include "../stress/world.h"
+#include "../subsys/hat_subsys.h"
+#include "../subsys/hat_world.h"
 
 static const struct vt_role roles[] = {
 	{ "mapper", "map/unmap library pages in its VA slots of random hats",
@@ -21,14 +22,17 @@ static const struct vt_role roles[] = {
 static void
 defaults(struct vt_config *c)
 {
-	c->hats = 8;
-	c->shared_pages = 16;
-	c->va_slots = 64;
+	struct vt_hat_opts *h = vt_hat_opts(c);
+
+	h->hats = 8;
+	h->shared_pages = 16;
+	h->va_slots = 64;
 }
 
 const struct vt_scenario_ops vt_scenario_pageunload = {
 	.name = "pageunload",
 	.desc = "mappers + hat_pageunload of shared pages",
+	.subsys = vt_hat_subsystems,
 	.roles = roles,
 	.nroles = sizeof (roles) / sizeof (roles[0]),
 	.defaults = defaults,

@@ -1,10 +1,8 @@
 /*
  * registry.c - the scenario catalogue (DESIGN §7), in `vmtorture list`
- * order, and lookup by name.
+ * order (the engine looks scenarios up by name once tools/ registers them).
  */
 #include "scenario.h"
-
-#include <string.h>
 
 /* Defined one per file in scenarios/. */
 extern const struct vt_scenario_ops vt_scenario_map_unmap;
@@ -21,17 +19,3 @@ const struct vt_scenario_ops *const vt_scenarios[] = {
 	&vt_scenario_lock_inversion,	/* test only: a planted deadlock */
 	NULL
 };
-
-/* NULL if no scenario has that name. */
-const struct vt_scenario_ops *
-vt_scenario_find(const char *name)
-{
-	const struct vt_scenario_ops *const *sp;
-
-	if (name == NULL)
-		return (NULL);
-	for (sp = vt_scenarios; *sp != NULL; sp++)
-		if (strcmp((*sp)->name, name) == 0)
-			return (*sp);
-	return (NULL);
-}

@@ -1,55 +1,31 @@
 /*
- * audit.h - the stop-the-world invariant audit (DESIGN §5.2).
+ * audit.h - the stop-the-world audit driver (DESIGN §5.2): with every
+ * worker parked at a safe point, each subsystem of the run audits its own
+ * state (struct vt_subsys_ops.audit); the first violated check names the
+ * failure, `audit:<check>`.
  *
- * Runs with every worker parked at a safe point (no locks held, no
- * operation in flight), so it reads the whole state without locks.  Each
- * invariant has a stable name; a failure names the first one violated, with
- * a message identifying the objects involved.
+ * Harness code (not ported).
  */
 #ifndef VT_STRESS_AUDIT_H
 #define VT_STRESS_AUDIT_H
 
 #include <stdint.h>
 
-/* Invariant names (the string printed in RESULT: FAIL (audit:<name>)). */
-#define VT_AUDIT_CHECKS(X) \
-	X(PTE_MLIST,	"pte-mlist",	"valid consistent leaf PTE has exactly one mapping-list entry, and nothing else is listed") \
-	X(EMBED,	"embed",	"p_embed/p_mapping/p_share rules; p_share equals the list length") \
-	X(MLIST_LINKS,	"mlist-links",	"hm_next/hm_prev links of each mapping list are consistent; hm_pfn names the page") \
-	X(HASH_ONCE,	"hash-once",	"every listed hment is in the hment hash exactly once, in the bucket HMENT_HASH names") \
-	X(HASH_EXTRA,	"hash-extra",	"the hment hash holds nothing that is not on a mapping list") \
-	X(VALID_CNT,	"valid-cnt",	"ht_valid_cnt equals the table's valid entries") \
-	X(BUSY,		"busy",		"ht_busy equals linked children + top-level hold + sharers (no extra holds at rest)") \
-	X(HT_HASHED,	"ht-hashed",	"every table is in its hat's hash exactly once, in the right bucket, with consistent links") \
-	X(PARENT_PTP,	"parent-ptp",	"each table's parent holds a PTP to it at the right entry, and every PTP leads to a hashed child") \
-	X(FRAME_TAG,	"frame-tag",	"no frame is both free and in use; page-table frames carry their level's tag") \
-	X(HMENT_CONSERVE, "hment-conserve", "hments allocated from kmem = on mapping lists + in reserve") \
-	X(HTABLE_CONSERVE, "htable-conserve", "htables allocated from kmem = hashed + cached + in reserve") \
-	X(RESERVE_CNT,	"reserve-cnt",	"reserve counts equal reserve list lengths") \
-	X(FREEMEM,	"freemem",	"freemem equals the number of frames tagged free; active_ptables equals page-table frames") \
-	X(HAT_LIST,	"hat-list",	"hat list links are consistent; no VICTIM/FREEING flags at rest")
-
-enum vt_audit_check {
-#define VT_AUDIT_ENUM(id, name, desc) VT_AUDIT_##id,
-	VT_AUDIT_CHECKS(VT_AUDIT_ENUM)
-#undef VT_AUDIT_ENUM
-	VT_AUDIT_NCHECKS
-};
+#include "config.h"
 
 struct vt_audit_result {
-	uint32_t		violations;	/* total found (audit continues past the first) */
-	enum vt_audit_check	first;		/* first violated check */
-	char			msg[512];	/* first violation, human readable */
-	uint64_t		objects;	/* ptes + hments + htables examined */
+	uint32_t	violations;	/* total found (audits continue past the first) */
+	int		first;		/* subsystem's index of its first violated check */
+	const char	*check;		/* its name (static), NULL if none */
+	char		msg[512];	/* first violation, human readable */
+	uint64_t	objects;	/* objects examined */
 };
 
-const char *vt_audit_check_name(enum vt_audit_check c);
-const char *vt_audit_check_desc(enum vt_audit_check c);
-
 /*
- * Audit the whole HAT state.  World stopped; takes no locks.  Returns the
- * number of violations (0: all invariants hold) and fills *r.
+ * Audit every subsystem c's scenario uses, in order.  World stopped; takes
+ * no locks.  Returns the violations found (0: every invariant holds); *r
+ * describes the first one, its check named "<check>" (subsystem's name).
  */
-uint32_t vt_audit_run(struct vt_audit_result *r);
+uint32_t vt_audit_run(const struct vt_config *c, struct vt_audit_result *r);
 
 #endif /* VT_STRESS_AUDIT_H */

@@ -23,21 +23,17 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "run.h"
+
 #include "audit.h"
-#include "../core/hat.h"
-#include "../core/hment.h"
-#include "../core/htable.h"
-#include "../core/mmu.h"
-#include "../core/page.h"
+#include "run.h"
+#include "sched.h"
+#include "subsys.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
-#include "../locks/prng.h"
-#include "../locks/sched_ctl.h"
 #include "../locks/locktable.h"
+#include "../locks/prng.h"
 #include "../locks/sched_point.h"
-#include "sched.h"
 
 #if defined(VT_TSAN)
 /* Pull tsan_options.o (our __tsan_default_options) out of libvt.a. */
@@ -153,7 +149,6 @@ vt_engine_internal_error(const char *what)
 static void
 build_workers(void)
 {
-	const struct vt_scenario_ops *sc = R.sc;
 	uint32_t n = vt_config_nworkers(&R.cfg), id = 0;
 
 	R.workers = calloc(n, sizeof (*R.workers));
@@ -161,19 +156,14 @@ build_workers(void)
 	R.finished = calloc(n, 1);
 	if (R.workers == NULL || R.threads == NULL || R.finished == NULL)
 		vt_engine_internal_error("out of memory for workers");
-	for (uint32_t r = 0; r < sc->nroles && r < VT_MAX_ROLES; r++) {
+	/* The scenario's roles, then its subsystems' (vt_config roles[]). */
+	for (uint32_t r = 0; r < R.cfg.nroles; r++) {
 		for (uint32_t k = 0; k < R.cfg.role_count[r]; k++) {
 			id++;
-			R.workers[id - 1] = worker_new(id, r, k, &sc->roles[r]);
+			R.workers[id - 1] = worker_new(id, r, k, R.cfg.roles[r]);
 			if (R.workers[id - 1] == NULL)
 				vt_engine_internal_error("out of memory for workers");
 		}
-	}
-	for (uint32_t k = 0; k < R.cfg.mmu_walkers; k++) {
-		id++;
-		R.workers[id - 1] = worker_new(id, sc->nroles, k, &vt_mmu_role);
-		if (R.workers[id - 1] == NULL)
-			vt_engine_internal_error("out of memory for workers");
 	}
 	R.nworkers = id;
 	/* worker_init runs on the boot thread, in id order. */
@@ -189,11 +179,11 @@ vt_engine_audit_now(bool stats_if_fail)
 	char msg[700];
 
 	memset(&ar, 0, sizeof (ar));
-	if (vt_audit_run(&ar) != 0) {
+	if (vt_audit_run(&R.cfg, &ar) != 0) {
 		char check[64];
 
 		snprintf(check, sizeof (check), "audit:%s",
-		    vt_audit_check_name(ar.first));
+		    ar.check != NULL ? ar.check : "?");
 		snprintf(msg, sizeof (msg), "%s (%u violation%s)", ar.msg,
 		    ar.violations, ar.violations == 1 ? "" : "s");
 		vt_engine_fail(check, msg, VT_EXIT_FAIL, false, stats_if_fail);
@@ -207,57 +197,46 @@ vt_engine_audit_now(bool stats_if_fail)
 static void
 boot(void)
 {
+	const struct vt_subsys_ops *const *ssp = R.sc->subsys;
 	const struct vt_lock_ops *lo = vt_lock_find(R.cfg.lock);
-	struct vt_hat_params hp;
-	uint32_t ppm;
 	char err[256];
 
 	vt_lock_select(lo);
 	vt_panic_hook = vt_engine_panic;
 	vt_engine_install_crash_handlers();
-	vt_machine_init(R.cfg.pages, R.cfg.throttlefree);
-	vt_hatstats_init(vt_config_nworkers(&R.cfg) + 1);
-	memset(&hp, 0, sizeof (hp));
-	hp.mlist_locks = R.cfg.mlist_locks;
-	hp.hash_locks = R.cfg.hash_locks;
-	hp.htable_locks = R.cfg.htable_locks;
-	hp.hment_hash_size = R.cfg.hment_hash_size;
-	hp.hment_rev = R.cfg.hment_rev;
-	hp.hment_reserve_amount = R.cfg.hment_reserve_amount;
-	hp.htable_reserve_amount = R.cfg.htable_reserve_amount;
-	hp.htable_steal_passes = R.cfg.htable_steal_passes;
-	hp.force_steal = (ulong_t)R.cfg.force_steal;
-	hat_init(&hp);
-
-	/* Fault policy: KM_NOSLEEP failures on both HAT caches. */
-	ppm = (uint32_t)llround(R.cfg.kmem_fail * 1e6);
-	if (hment_cache != NULL)
-		vt_kmem_set_fault(hment_cache, ppm, R.cfg.kmem_budget);
-	if (htable_cache != NULL)
-		vt_kmem_set_fault(htable_cache, ppm, 0);
-
+	for (int i = 0; ssp != NULL && ssp[i] != NULL; i++) {
+		err[0] = '\0';
+		if (ssp[i]->boot != NULL &&
+		    ssp[i]->boot(&R.cfg, err, sizeof (err)) != 0) {
+			fprintf(stderr, "vmtorture: %s: %s\n", ssp[i]->name,
+			    err[0] ? err : "subsystem boot failed");
+			exit(VT_EXIT_USAGE);
+		}
+	}
 	err[0] = '\0';
 	if (R.sc->setup != NULL && R.sc->setup(&R.cfg, err, sizeof (err)) != 0) {
 		fprintf(stderr, "vmtorture: %s: %s\n", R.sc->name,
 		    err[0] ? err : "scenario setup failed");
 		exit(VT_EXIT_USAGE);
 	}
-	if (R.cfg.mmu_walkers > 0)
-		vt_mmu_init(R.cfg.mmu_walkers);
 }
 
 static void
 shutdown_world(void)
 {
+	const struct vt_subsys_ops *const *ssp = R.sc->subsys;
+	int n = 0;
+
 	for (uint32_t i = 0; i < R.nworkers; i++)
 		if (R.workers[i]->role->worker_fini != NULL)
 			R.workers[i]->role->worker_fini(R.workers[i]);
 	if (R.sc->teardown != NULL)
 		R.sc->teardown();
-	if (R.cfg.mmu_walkers > 0)
-		vt_mmu_fini();
-	hat_fini();
-	vt_machine_fini();
+	while (ssp != NULL && ssp[n] != NULL)
+		n++;
+	while (n-- > 0)
+		if (ssp[n]->fini != NULL)
+			ssp[n]->fini();
 	for (uint32_t i = 0; i < R.nworkers; i++) {
 		vt_thread_fini(&R.workers[i]->kt);
 		free(R.workers[i]);
@@ -283,8 +262,14 @@ vt_run_main(int argc, char **argv)
 	default:
 		return (VT_EXIT_USAGE);
 	}
-	if (R.cfg.tap) {
+	if (R.cfg.tap)
 		printf("1..1\n");
+	{
+		/* The whole command line first, so a killed run still says it. */
+		char cmd[2048];
+
+		vt_config_cmdline(&R.cfg, true, cmd, sizeof (cmd));
+		printf("%s%s\n", R.cfg.tap ? "# " : "", cmd);
 		fflush(stdout);
 	}
 	pthread_condattr_init(&ca);
@@ -338,7 +323,6 @@ vt_run_main(int argc, char **argv)
 	/* Final audit: every worker has exited (joined). */
 	vt_engine_audit_now(true);
 	r->cfg = &R.cfg;
-	r->sc = R.sc;
 	vt_report_collect(r, R.workers, R.nworkers, true);
 	r->audits = R.audits;
 	r->audit_objects = R.audit_objects;

@@ -161,7 +161,6 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 			vt_recorder_dump(STDERR_FILENO, R.workers[i]);
 	}
 	r->cfg = &R.cfg;
-	r->sc = R.sc;
 	vt_report_collect(r, R.workers, R.nworkers, stats);
 	r->audits = VT_PEEK(R.audits);
 	r->audit_objects = R.audit_objects;

@@ -18,18 +18,6 @@
 #include "run.h"
 #include "../locks/atomic.h"
 
-static const char *const op_names[VT_NOPS] = {
-#define VT_OP_NAME(id, name) name,
-	VT_OPS(VT_OP_NAME)
-#undef VT_OP_NAME
-};
-
-const char *
-vt_op_name(enum vt_op op)
-{
-	return ((unsigned)op < VT_NOPS ? op_names[op] : "?");
-}
-
 /*
  * Record one event.  Owner only; every store is relaxed-atomic because the
  * failure path reads the ring from another thread while this one runs.  A
@@ -37,20 +25,20 @@ vt_op_name(enum vt_op op)
  * post-mortem, and seq tells the reader which slot is newest.
  */
 void
-vt_worker_event(struct vt_worker *w, enum vt_op op, uint32_t hat_id,
+vt_worker_event(struct vt_worker *w, uint32_t op, uint32_t hat_id,
     uint64_t va, uint64_t pfn, int64_t result)
 {
 	uint32_t head = w->rec_head;
 	struct vt_event *e = &w->rec[head % VT_RECORDER_SIZE];
 
 	VT_POKE(e->seq, w->nops);
-	VT_POKE(e->op, (uint32_t)op);
+	VT_POKE(e->op, op);
 	VT_POKE(e->hat_id, hat_id);
 	VT_POKE(e->va, va);
 	VT_POKE(e->pfn, pfn);
 	VT_POKE(e->result, result);
 	VT_POKE(w->rec_head, head + 1);
-	if ((unsigned)op < VT_NOPS)
+	if (op < VT_MAX_OPS)
 		VT_POKE(w->op_count[op], w->op_count[op] + 1);
 }
 
@@ -96,7 +84,7 @@ vt_recorder_dump(int fd, const struct vt_worker *w)
 			snprintf(pfnbuf, sizeof (pfnbuf), "%" PRIu64, pfn);
 		k = snprintf(line, sizeof (line),
 		    "    %10" PRIu64 "  %-18s %6u %#18" PRIx64 " %10s %8" PRId64
-		    "\n", VT_PEEK(e->seq), vt_op_name((enum vt_op)VT_PEEK(e->op)),
+		    "\n", VT_PEEK(e->seq), vt_op_name(VT_PEEK(e->op)),
 		    VT_PEEK(e->hat_id), VT_PEEK(e->va), pfnbuf,
 		    VT_PEEK(e->result));
 		put(fd, line, (size_t)k < sizeof (line) ? (size_t)k :

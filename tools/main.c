@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../stress/run.h"
 #include "../locks/lockops.h"
 #include "../scenarios/scenario.h"
+#include "../stress/run.h"
+#include "../stress/subsys.h"
+#include "../subsys/hat_subsys.h"
+#include "../subsys/registry.h"
 
 #ifndef VT_VERSION
 #define VT_VERSION "0.1.0"
@@ -55,7 +58,7 @@ usage(FILE *f)
 	    "Exit codes: 0 pass, 1 a check failed, 2 usage error, 3 hang or "
 	    "deadlock,\n4 internal error.\n"
 	    "\n");
-	vt_config_print_options(f);
+	vt_config_print_options(f, NULL);
 }
 
 static void
@@ -66,34 +69,100 @@ list_roles(const struct vt_role *roles, uint32_t n)
 		    roles[r].weight, roles[r].min_count, roles[r].desc);
 }
 
+/* The roles of a run of sc: its own, then its subsystems'. */
+static void
+list_scenario_roles(const struct vt_scenario_ops *sc)
+{
+	list_roles(sc->roles, sc->nroles);
+	for (int s = 0; sc->subsys != NULL && sc->subsys[s] != NULL; s++)
+		list_roles(sc->subsys[s]->roles, sc->subsys[s]->nroles);
+}
+
+static void
+list_subsystems(void)
+{
+	const struct vt_subsys_ops *const *all = vt_engine_subsystems();
+
+	printf("subsystems:\n");
+	for (int s = 0; all[s] != NULL; s++) {
+		const struct vt_subsys_ops *ss = all[s];
+		size_t n = 0;
+		char buf[1024];
+
+		printf("  %s: %s\n", ss->name, ss->desc);
+		buf[0] = '\0';
+		for (int i = 0; vt_engine_scenarios()[i] != NULL; i++)
+			if (vt_scenario_uses(vt_engine_scenarios()[i], ss) &&
+			    n < sizeof (buf))
+				n += (size_t)snprintf(buf + n, sizeof (buf) - n,
+				    "%s%s", n ? ", " : "",
+				    vt_engine_scenarios()[i]->name);
+		printf("    scenarios: %s\n", n ? buf : "(none)");
+		if (ss->nroles > 0) {
+			printf("    roles any of its scenarios offers:\n");
+			list_roles(ss->roles, ss->nroles);
+		}
+		n = 0;
+		buf[0] = '\0';
+		for (uint32_t i = 0; i < ss->nparams && n < sizeof (buf); i++)
+			n += (size_t)snprintf(buf + n, sizeof (buf) - n,
+			    "%s--%s", i ? " " : "", ss->params[i].name);
+		printf("    options: %s\n", n ? buf : "(none)");
+		n = 0;
+		buf[0] = '\0';
+		for (uint32_t i = 0; i < ss->nops && n < sizeof (buf); i++)
+			n += (size_t)snprintf(buf + n, sizeof (buf) - n,
+			    "%s%s", i ? " " : "", ss->op_names[i]);
+		printf("    operations: %s\n", n ? buf : "(none)");
+		printf("    counters: %s\n", ss->stats != NULL ?
+		    "yes (summary and JSON \"stats\")" : "-");
+		if (ss->nchecks > 0) {
+			printf("    audit checks (audit:NAME):\n");
+			for (uint32_t i = 0; i < ss->nchecks; i++)
+				printf("      %-16s %s\n", ss->checks[i].name,
+				    ss->checks[i].desc);
+		}
+	}
+}
+
 static int
 list(int argc, char **argv)
 {
+	const struct vt_scenario_ops *const *scs = vt_engine_scenarios();
+
 	if (argc > 1 && strcmp(argv[1], "--names") == 0 &&
 	    (argc == 2 || (argc == 3 && strcmp(argv[2], "--all") == 0))) {
 		/* One scenario a line (for the build); --all: test-only too. */
-		for (int i = 0; vt_scenarios[i] != NULL; i++)
-			if (argc == 3 || !vt_scenarios[i]->test_only)
-				printf("%s\n", vt_scenarios[i]->name);
+		for (int i = 0; scs[i] != NULL; i++)
+			if (argc == 3 || !scs[i]->test_only)
+				printf("%s\n", scs[i]->name);
 		return (VT_EXIT_PASS);
 	}
 	if (argc > 1) {
-		fprintf(stderr, "vmtorture: list %s: unknown option (--names [--all])\n",
-		    argv[1]);
+		fprintf(stderr, "vmtorture: list %s: unknown option (--names "
+		    "[--all])\n", argv[1]);
 		return (VT_EXIT_USAGE);
 	}
 	printf("scenarios:\n");
-	for (int i = 0; vt_scenarios[i] != NULL; i++) {
-		const struct vt_scenario_ops *sc = vt_scenarios[i];
+	for (int i = 0; scs[i] != NULL; i++) {
+		const struct vt_scenario_ops *sc = scs[i];
+		size_t n = 0;
+		char subs[256];
 
-		printf("  %s: %s%s\n", sc->name, sc->desc,
-		    sc->needs_tryenter ? " (needs a try-lock back end)" : "");
-		list_roles(sc->roles, sc->nroles);
+		subs[0] = '\0';
+		for (int s = 0; sc->subsys != NULL && sc->subsys[s] != NULL &&
+		    n < sizeof (subs); s++)
+			n += (size_t)snprintf(subs + n, sizeof (subs) - n, "%s%s",
+			    s ? ", " : "", sc->subsys[s]->name);
+		printf("  %s: %s%s%s\n", sc->name, sc->desc,
+		    sc->needs_tryenter ? " (needs a try-lock back end)" : "",
+		    sc->test_only ? " (test only)" : "");
+		printf("    subsystems: %s\n", n ? subs : "(none)");
+		list_scenario_roles(sc);
 		vt_config_print_scenario_defaults(stdout, sc);
 	}
-	printf("  any scenario, with --mmu N:\n");
-	list_roles(&vt_mmu_role, 1);
-
+	printf("\n");
+	list_subsystems();
 	printf("\nlock back ends (--lock NAME; '-' = not supported):\n");
 	printf("  %-10s %-5s %-5s %-7s %-6s %-7s %s\n", "name", "init", "lock",
 	    "trylock", "unlock", "waits", "description");
@@ -114,7 +183,7 @@ list(int argc, char **argv)
 			    vt_lock_backends[i]->name);
 	printf("\ninjectable bugs: none in this build (selftest is a later "
 	    "issue)\n\n");
-	vt_config_print_options(stdout);
+	vt_config_print_options(stdout, NULL);
 	return (VT_EXIT_PASS);
 }
 
@@ -123,6 +192,8 @@ main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	if (vt_engine_register(vt_scenarios, vt_subsystems) != 0)
+		return (VT_EXIT_INTERNAL);
 	if (cmd == NULL) {
 		usage(stderr);
 		return (VT_EXIT_USAGE);

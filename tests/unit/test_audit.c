@@ -5,7 +5,7 @@
  * For each hment revision (2007 trees, 2006 chains) we boot a small machine,
  * build two hats with embedded and listed mappings, a large (level-1)
  * mapping and an ISM segment shared into one hat, and check the audit is
- * clean.  Then, for every check in VT_AUDIT_CHECKS, we damage the state in
+ * clean.  Then, for every check in VT_HAT_CHECK_CHECKS, we damage the state in
  * the smallest way that breaks that invariant, expect the audit to name
  * exactly that check first, put the state back and expect a clean audit
  * again.  A check without a damage case here fails the test (a check that
@@ -14,7 +14,7 @@
  * Single threaded: the boot thread (t_id 0) is the only thread, so the
  * audit's "world stopped" precondition holds trivially.
  */
-#include "../../stress/audit.h"
+#include "../../subsys/hat_audit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +50,7 @@ struct world {
 };
 
 static struct world W;
-static int covered[VT_AUDIT_NCHECKS];
+static int covered[VT_HAT_NCHECKS];
 static const char *revname;
 
 /* ------------------------------------------------------------ helpers */
@@ -119,28 +119,28 @@ static bool
 audit_clean(const char *after)
 {
 	struct vt_audit_result r;
-	uint32_t n = vt_audit_run(&r);
+	uint32_t n = vt_hat_audit(&r);
 
 	if (n != 0)
 		tap_diag("%s: first %s: %s", revname,
-		    vt_audit_check_name(r.first), r.msg);
+		    vt_hat_check_name((enum vt_hat_check)r.first), r.msg);
 	return (tap_ok(n == 0, "%s: audit clean %s (%llu objects)", revname,
 	    after, (unsigned long long)r.objects));
 }
 
 /* Run the audit on damaged state: want exactly `want` as the first. */
 static void
-expect(enum vt_audit_check want, const char *damage)
+expect(enum vt_hat_check want, const char *damage)
 {
 	struct vt_audit_result r;
-	uint32_t n = vt_audit_run(&r);
-	bool ok = n > 0 && r.first == want;
+	uint32_t n = vt_hat_audit(&r);
+	bool ok = n > 0 && r.first == (int)want;
 
 	if (ok)
 		covered[want]++;
 	tap_ok(ok, "%s: %s -> %s (got %u, first %s: %s)", revname, damage,
-	    vt_audit_check_name(want), n,
-	    n ? vt_audit_check_name(r.first) : "-", n ? r.msg : "clean");
+	    vt_hat_check_name(want), n,
+	    n ? vt_hat_check_name((enum vt_hat_check)r.first) : "-", n ? r.msg : "clean");
 }
 
 /* --------------------------------------------------------- the world */
@@ -262,14 +262,14 @@ damage_pte_mlist(void)
 	/* A valid PTE that no mapping list records. */
 	VT_POKE(W.pa->p_mapping, NULL);
 	VT_POKE(W.pa->p_embed, 0);
-	expect(VT_AUDIT_PTE_MLIST, "embedded entry removed from page A");
+	expect(VT_HAT_CHECK_PTE_MLIST, "embedded entry removed from page A");
 	VT_POKE(W.pa->p_mapping, map);
 	VT_POKE(W.pa->p_embed, emb);
 	audit_clean("after restoring page A's embedded entry");
 
 	/* A listed mapping whose PTE is NOCONSIST (needs no list entry). */
 	VT_POKE(*ptep, pte | PT_NOCONSIST);
-	expect(VT_AUDIT_PTE_MLIST, "page A's PTE made NOCONSIST");
+	expect(VT_HAT_CHECK_PTE_MLIST, "page A's PTE made NOCONSIST");
 	VT_POKE(*ptep, pte);
 	audit_clean("after restoring page A's PTE");
 
@@ -281,7 +281,7 @@ damage_pte_mlist(void)
 	vc = VT_PEEK(ht->ht_valid_cnt);
 	VT_POKE(*ptep, pte & ~PT_VALID);
 	VT_POKE(ht->ht_valid_cnt, (int16_t)(vc - 1));
-	expect(VT_AUDIT_PTE_MLIST, "page B's second PTE invalidated");
+	expect(VT_HAT_CHECK_PTE_MLIST, "page B's second PTE invalidated");
 	VT_POKE(*ptep, pte);
 	VT_POKE(ht->ht_valid_cnt, vc);
 	audit_clean("after restoring page B's PTE");
@@ -293,12 +293,12 @@ damage_embed(void)
 	uint_t share = W.pb->p_share;
 
 	W.pb->p_share = share + 1;
-	expect(VT_AUDIT_EMBED, "page B's p_share bumped");
+	expect(VT_HAT_CHECK_EMBED, "page B's p_share bumped");
 	W.pb->p_share = share;
 	audit_clean("after restoring page B's p_share");
 
 	W.pa->p_share = 1;
-	expect(VT_AUDIT_EMBED, "embedded page A given p_share 1");
+	expect(VT_HAT_CHECK_EMBED, "embedded page A given p_share 1");
 	W.pa->p_share = 0;
 	audit_clean("after restoring page A's p_share");
 }
@@ -310,12 +310,12 @@ damage_mlist_links(void)
 	pfn_t pfn = hm->hm_pfn;
 
 	hm->hm_prev = NULL;
-	expect(VT_AUDIT_MLIST_LINKS, "page C's second hment hm_prev cleared");
+	expect(VT_HAT_CHECK_MLIST_LINKS, "page C's second hment hm_prev cleared");
 	hm->hm_prev = prev;
 	audit_clean("after restoring hm_prev");
 
 	hm->hm_pfn = pfn + 1;
-	expect(VT_AUDIT_MLIST_LINKS, "page C's second hment hm_pfn changed");
+	expect(VT_HAT_CHECK_MLIST_LINKS, "page C's second hment hm_pfn changed");
 	hm->hm_pfn = pfn;
 	audit_clean("after restoring hm_pfn");
 }
@@ -329,7 +329,7 @@ damage_hash_once(void)
 
 	/* Empty the bucket page B's first hment lives in. */
 	memset(&hment_table[idx], 0, sizeof (hment_table[idx]));
-	expect(VT_AUDIT_HASH_ONCE, "page B's hment bucket emptied");
+	expect(VT_HAT_CHECK_HASH_ONCE, "page B's hment bucket emptied");
 	hment_table[idx] = saved;
 	audit_clean("after restoring the bucket");
 }
@@ -367,7 +367,7 @@ damage_hash_extra(void)
 		hment_table[idx].hb_chain = &fake;
 	else
 		RB_ROOT(&hment_table[idx].hb_tree) = &fake;
-	expect(VT_AUDIT_HASH_EXTRA, "unlisted hment put in the hash");
+	expect(VT_HAT_CHECK_HASH_EXTRA, "unlisted hment put in the hash");
 	hment_table[idx] = saved;
 	audit_clean("after removing the stray hment");
 
@@ -376,7 +376,7 @@ damage_hash_extra(void)
 		hment_t *hm = nth_hment(W.pb, 0), *next = hm->hm_hashnext;
 
 		hm->hm_hashnext = hm;
-		expect(VT_AUDIT_HASH_EXTRA, "hash chain made to loop");
+		expect(VT_HAT_CHECK_HASH_EXTRA, "hash chain made to loop");
 		hm->hm_hashnext = next;
 		audit_clean("after unlooping the chain");
 	}
@@ -389,7 +389,7 @@ damage_valid_cnt(void)
 	int16_t vc = VT_PEEK(ht->ht_valid_cnt);
 
 	VT_POKE(ht->ht_valid_cnt, (int16_t)(vc + 1));
-	expect(VT_AUDIT_VALID_CNT, "page A's table ht_valid_cnt bumped");
+	expect(VT_HAT_CHECK_VALID_CNT, "page A's table ht_valid_cnt bumped");
 	VT_POKE(ht->ht_valid_cnt, vc);
 	audit_clean("after restoring ht_valid_cnt");
 }
@@ -400,7 +400,7 @@ poke_busy(htable_t *ht, int d, const char *what)
 	int16_t b = VT_PEEK(ht->ht_busy);
 
 	VT_POKE(ht->ht_busy, (int16_t)(b + d));
-	expect(VT_AUDIT_BUSY, what);
+	expect(VT_HAT_CHECK_BUSY, what);
 	VT_POKE(ht->ht_busy, b);
 	audit_clean("after restoring ht_busy");
 }
@@ -439,7 +439,7 @@ damage_ht_hashed(void)
 		head = hat->hat_ht_hash[h];
 	VERIFY(head != NULL);
 	head->ht_prev = head;
-	expect(VT_AUDIT_HT_HASHED, "bucket head given a ht_prev");
+	expect(VT_HAT_CHECK_HT_HASHED, "bucket head given a ht_prev");
 	head->ht_prev = NULL;
 	audit_clean("after restoring ht_prev");
 }
@@ -452,7 +452,7 @@ damage_parent_ptp(void)
 	x86pte_t *ptep = pte_ptr(p, e), pte = VT_PEEK(*ptep);
 
 	VT_POKE(*ptep, pte ^ PT_WRITABLE);
-	expect(VT_AUDIT_PARENT_PTP, "parent PTP of page A's table altered");
+	expect(VT_HAT_CHECK_PARENT_PTP, "parent PTP of page A's table altered");
 	VT_POKE(*ptep, pte);
 	audit_clean("after restoring the PTP");
 }
@@ -465,13 +465,13 @@ damage_frame_tag(void)
 	uint8_t tag;
 
 	VT_POKE(vt_frame_tag[pfn], VT_FRAME_FREE);
-	expect(VT_AUDIT_FRAME_TAG, "mapped data frame tagged free");
+	expect(VT_HAT_CHECK_FRAME_TAG, "mapped data frame tagged free");
 	VT_POKE(vt_frame_tag[pfn], VT_FRAME_DATA);
 	audit_clean("after retagging the data frame");
 
 	tag = VT_PEEK(vt_frame_tag[ht->ht_pfn]);
 	VT_POKE(vt_frame_tag[ht->ht_pfn], (uint8_t)(VT_FRAME_PT + 3));
-	expect(VT_AUDIT_FRAME_TAG, "leaf table frame tagged level 3");
+	expect(VT_HAT_CHECK_FRAME_TAG, "leaf table frame tagged level 3");
 	VT_POKE(vt_frame_tag[ht->ht_pfn], tag);
 	audit_clean("after retagging the table frame");
 }
@@ -483,13 +483,13 @@ damage_conserve(void)
 
 	o = VT_PEEK(hment_cache->cache_outstanding);
 	VT_POKE(hment_cache->cache_outstanding, o + 1);
-	expect(VT_AUDIT_HMENT_CONSERVE, "an hment leaked from kmem");
+	expect(VT_HAT_CHECK_HMENT_CONSERVE, "an hment leaked from kmem");
 	VT_POKE(hment_cache->cache_outstanding, o);
 	audit_clean("after restoring hment_cache");
 
 	o = VT_PEEK(htable_cache->cache_outstanding);
 	VT_POKE(htable_cache->cache_outstanding, o + 1);
-	expect(VT_AUDIT_HTABLE_CONSERVE, "an htable leaked from kmem");
+	expect(VT_HAT_CHECK_HTABLE_CONSERVE, "an htable leaked from kmem");
 	VT_POKE(htable_cache->cache_outstanding, o);
 	audit_clean("after restoring htable_cache");
 }
@@ -501,13 +501,13 @@ damage_reserve_cnt(void)
 
 	c = VT_PEEK(hment_reserve_count);
 	VT_POKE(hment_reserve_count, c + 1);
-	expect(VT_AUDIT_RESERVE_CNT, "hment_reserve_count miscounted");
+	expect(VT_HAT_CHECK_RESERVE_CNT, "hment_reserve_count miscounted");
 	VT_POKE(hment_reserve_count, c);
 	audit_clean("after restoring hment_reserve_count");
 
 	c = VT_PEEK(htable_reserve_cnt);
 	VT_POKE(htable_reserve_cnt, c + 1);
-	expect(VT_AUDIT_RESERVE_CNT, "htable_reserve_cnt miscounted");
+	expect(VT_HAT_CHECK_RESERVE_CNT, "htable_reserve_cnt miscounted");
 	VT_POKE(htable_reserve_cnt, c);
 	audit_clean("after restoring htable_reserve_cnt");
 }
@@ -519,12 +519,12 @@ damage_freemem(void)
 	uint32_t ap = VT_PEEK(active_ptables);
 
 	VT_POKE(freemem, f + 1);
-	expect(VT_AUDIT_FREEMEM, "freemem bumped");
+	expect(VT_HAT_CHECK_FREEMEM, "freemem bumped");
 	VT_POKE(freemem, f);
 	audit_clean("after restoring freemem");
 
 	VT_POKE(active_ptables, ap - 1);
-	expect(VT_AUDIT_FREEMEM, "active_ptables lowered");
+	expect(VT_HAT_CHECK_FREEMEM, "active_ptables lowered");
 	VT_POKE(active_ptables, ap);
 	audit_clean("after restoring active_ptables");
 }
@@ -536,17 +536,17 @@ damage_hat_list(void)
 	hat_t *prev = W.hat2->hat_prev;
 
 	VT_POKE(W.hat2->hat_flags, (uint16_t)(fl | HAT_VICTIM));
-	expect(VT_AUDIT_HAT_LIST, "hat 2 left HAT_VICTIM");
+	expect(VT_HAT_CHECK_HAT_LIST, "hat 2 left HAT_VICTIM");
 	VT_POKE(W.hat2->hat_flags, fl);
 	audit_clean("after clearing HAT_VICTIM");
 
 	VT_POKE(W.hat2->hat_flags, (uint16_t)(fl | HAT_FREEING));
-	expect(VT_AUDIT_HAT_LIST, "hat 2 left HAT_FREEING");
+	expect(VT_HAT_CHECK_HAT_LIST, "hat 2 left HAT_FREEING");
 	VT_POKE(W.hat2->hat_flags, fl);
 	audit_clean("after clearing HAT_FREEING");
 
 	W.hat2->hat_prev = W.hat2;
-	expect(VT_AUDIT_HAT_LIST, "hat 2's hat_prev broken");
+	expect(VT_HAT_CHECK_HAT_LIST, "hat 2's hat_prev broken");
 	W.hat2->hat_prev = prev;
 	audit_clean("after restoring hat_prev");
 }
@@ -594,19 +594,19 @@ main(void)
 {
 	int c;
 
-	for (c = 0; c < VT_AUDIT_NCHECKS; c++)
-		tap_ok(vt_audit_check_name((enum vt_audit_check)c) != NULL &&
-		    strcmp(vt_audit_check_name((enum vt_audit_check)c),
+	for (c = 0; c < VT_HAT_NCHECKS; c++)
+		tap_ok(vt_hat_check_name((enum vt_hat_check)c) != NULL &&
+		    strcmp(vt_hat_check_name((enum vt_hat_check)c),
 		    "unknown") != 0, "check %d is named %s", c,
-		    vt_audit_check_name((enum vt_audit_check)c));
+		    vt_hat_check_name((enum vt_hat_check)c));
 
 	run_revision(HMENT_REV_2007_AVL, "2007-avl");
 	run_revision(HMENT_REV_2006_CHAIN, "2006-chain");
 
 	/* Every invariant must have been seen failing (in both revisions). */
-	for (c = 0; c < VT_AUDIT_NCHECKS; c++)
+	for (c = 0; c < VT_HAT_NCHECKS; c++)
 		tap_ok(covered[c] >= 2, "check %s was made to fail (%d times)",
-		    vt_audit_check_name((enum vt_audit_check)c), covered[c]);
+		    vt_hat_check_name((enum vt_hat_check)c), covered[c]);
 
 	tap_plan(tap_n);
 	return (tap_done());

@@ -1,5 +1,5 @@
 /*
- * world.h - the simulated workload shared by the scenarios: address spaces
+ * hat_world.h - the simulated workload shared by the scenarios: address spaces
  * (struct as + hat), "library" data pages mapped by many hats, a 512-page
  * large page for level-1 mappings, and an ISM hat whose 2 MiB segment other
  * hats attach with hat_share().
@@ -21,16 +21,16 @@
  * Lock order used here: a_lock -> page lock -> (HAT locks inside the port).
  * A worker holds at most one a_lock and one page lock at a time.
  */
-#ifndef VT_STRESS_WORLD_H
-#define VT_STRESS_WORLD_H
+#ifndef VT_SUBSYS_HAT_WORLD_H
+#define VT_SUBSYS_HAT_WORLD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/hat.h"
 #include "../core/page.h"
-#include "config.h"
-#include "engine.h"
+#include "../stress/config.h"
+#include "../stress/engine.h"
 
 /*
  * VA layout of every user hat (all below the amd64 VA hole):
@@ -134,4 +134,4 @@ void vt_world_pageunloader_op(struct vt_worker *w);
 /* A VA worth walking in a hat (mapping slot, large, ballast or share). */
 uintptr_t vt_world_pick_walk_va(struct vt_worker *w);
 
-#endif /* VT_STRESS_WORLD_H */
+#endif /* VT_SUBSYS_HAT_WORLD_H */

@@ -1,13 +1,14 @@
 /*
- * mmu_role.c - `mmu`: the simulated hardware role any scenario may add with
- * --mmu N.  A walker loads a random hat on its simulated CPU, walks a few of
+ * mmu_role.c - `mmu`: the simulated hardware role of the HAT subsystem,
+ * which every HAT scenario offers (--mmu N).  A walker loads a random hat on its simulated CPU, walks a few of
  * the VAs the other roles map (setting REF/MOD with CAS as the CPU does),
  * then goes idle again.
  */
-#include "scenario.h"
+#include "hat_subsys.h"
 
+#include "hat_world.h"
 #include "../core/mmu.h"
-#include "../stress/world.h"
+#include "../core/sys.h"
 
 /*
  * One burst of walks.  Holds the as's a_lock as READER for the whole burst
@@ -35,7 +36,7 @@ mmu_op(struct vt_worker *w)
 		bool write = vt_worker_chance(w, 30);
 		int rc = vt_mmu_walk(cpu, va, write);
 
-		vt_worker_event(w, VT_OP_MMU_WALK, hat->hat_id, va, write, rc);
+		vt_hat_event(w, VT_HAT_OP_MMU_WALK, hat->hat_id, va, write, rc);
 	}
 	vt_mmu_switch(cpu, NULL);
 	vt_world_as_exit(wa);
@@ -47,6 +48,7 @@ const struct vt_role vt_mmu_role = {
 	    "(REF/MOD by CAS), go idle",
 	.weight = 0,
 	.min_count = 0,
+	.extra = true,
 	.op = mmu_op,
 	.worker_init = NULL,
 	.worker_fini = NULL,

@@ -1,5 +1,5 @@
 /*
- * bench.c - `vmtorture bench`: what the port's locking costs.
+ * hat_bench.c - `vmtorture bench`: what the port's locking costs.
  *
  *   (a) uncontended mutex_enter+mutex_exit of the back end, and one CAS;
  *   (b) one hat_memload+hat_unload pair on one thread, the lock
@@ -13,7 +13,7 @@
  * Harness code (not ported); timing with the monotonic clock is the point
  * of this file.
  */
-#include "run.h"
+#include "hat_subsys.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -31,6 +31,8 @@
 #include "../locks/lockops.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
+#include "../stress/param.h"
+#include "../stress/run.h"
 
 #if defined(VT_TSAN)
 extern const int vt_tsan_options_anchor;
@@ -144,20 +146,12 @@ static page_t *bench_anchor;
 static void
 bench_boot(uint32_t table_size)
 {
-	struct vt_config d;
 	struct vt_hat_params hp;
 
-	vt_config_defaults(&d);
-	memset(&hp, 0, sizeof (hp));
+	hat_params_default(&hp);
 	hp.mlist_locks = table_size;
 	hp.hash_locks = table_size;
 	hp.htable_locks = table_size;
-	hp.hment_hash_size = d.hment_hash_size;
-	hp.hment_rev = d.hment_rev;
-	hp.hment_reserve_amount = d.hment_reserve_amount;
-	hp.htable_reserve_amount = d.htable_reserve_amount;
-	hp.htable_steal_passes = d.htable_steal_passes;
-	hp.force_steal = (ulong_t)d.force_steal;
 
 	vt_machine_init(BENCH_PAGES, BENCH_PAGES / 64);
 	vt_hatstats_init(3);

@@ -6,13 +6,14 @@
  * drivers (as_alloc/as_free, page faults, munmap, ISM attach/detach, the
  * page daemon, kmem's reaper) with the locks those callers hold.
  */
-#include "world.h"
+#include "hat_world.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "../core/hment.h"
 #include "../core/htable.h"
+#include "hat_subsys.h"
 
 struct vt_world vt_world;
 
@@ -166,9 +167,9 @@ vt_world_churn(struct vt_worker *w, struct vt_world_as *wa)
 
 	ASSERT(rw_write_held(&wa->wa_as.a_lock));
 	destroy_hat(wa);
-	vt_worker_event(w, VT_OP_HAT_FREE, old_id, 0, 0, 0);
+	vt_hat_event(w, VT_HAT_OP_HAT_FREE, old_id, 0, 0, 0);
 	create_hat(wa);
-	vt_worker_event(w, VT_OP_HAT_ALLOC, wa->wa_as.a_hat->hat_id, 0, 0,
+	vt_hat_event(w, VT_HAT_OP_HAT_ALLOC, wa->wa_as.a_hat->hat_id, 0, 0,
 	    wa->wa_as.a_id);
 }
 
@@ -258,7 +259,7 @@ setup_large(const struct vt_config *c)
 	page_t *pp;
 	uint32_t i;
 
-	if (c->pages < 8 * VT_WORLD_LARGE_PAGES)
+	if (vt_machine_opts_c(c)->pages < 8 * VT_WORLD_LARGE_PAGES)
 		return;
 	pp = vt_frame_alloc_run(VT_WORLD_LARGE_PAGES, VT_FRAME_DATA);
 	if (pp == NULL)
@@ -271,8 +272,9 @@ setup_large(const struct vt_config *c)
 }
 
 int
-vt_world_setup(const struct vt_config *c, char *err, size_t errlen)
+vt_world_setup(const struct vt_config *cfg, char *err, size_t errlen)
 {
+	const struct vt_hat_opts *c = vt_hat_opts_c(cfg);
 	struct saved_faults sf;
 	uint32_t i;
 	int rc = -1;
@@ -310,7 +312,7 @@ vt_world_setup(const struct vt_config *c, char *err, size_t errlen)
 	}
 	if (setup_ism(err, errlen) != 0)
 		goto out;
-	setup_large(c);
+	setup_large(cfg);
 
 	vt_world.w_as = calloc(vt_world.w_nas, sizeof (struct vt_world_as));
 	VERIFY(vt_world.w_as != NULL);
@@ -333,7 +335,7 @@ vt_world_setup(const struct vt_config *c, char *err, size_t errlen)
 	if (VT_PEEK(freemem) < throttlefree + 64) {
 		snprintf(err, errlen, "--pages %llu leaves too few free frames "
 		    "above --throttlefree %llu for the run",
-		    (unsigned long long)c->pages,
+		    (unsigned long long)vt_machine_opts_c(cfg)->pages,
 		    (unsigned long long)throttlefree);
 		goto out;
 	}
@@ -447,7 +449,7 @@ unload_slot(struct vt_worker *w, hat_t *hat, uintptr_t va, size_t len,
     pfn_t believed)
 {
 	hat_unload(hat, (caddr_t)va, len, HAT_UNLOAD);
-	vt_worker_event(w, VT_OP_UNLOAD, hat->hat_id, va, believed, 0);
+	vt_hat_event(w, VT_HAT_OP_UNLOAD, hat->hat_id, va, believed, 0);
 }
 
 /* One step on a 4 KiB slot: unload, refault, replace or fill it. */
@@ -470,7 +472,7 @@ slot_step(struct vt_worker *w, hat_t *hat, struct mapper_hat *mh)
 			 */
 			pp = page_numtopp_nolock(cur);
 			load_page(hat, va, pp);
-			vt_worker_event(w, VT_OP_MEMLOAD, hat->hat_id, va, cur, 1);
+			vt_hat_event(w, VT_HAT_OP_MEMLOAD, hat->hat_id, va, cur, 1);
 			return;
 		}
 		unload_slot(w, hat, va, MMU_PAGESIZE, cur);
@@ -481,7 +483,7 @@ slot_step(struct vt_worker *w, hat_t *hat, struct mapper_hat *mh)
 	pp = vt_world_pick_page(w);
 	load_page(hat, va, pp);
 	mh->mh_slot[s] = pp->p_pagenum;
-	vt_worker_event(w, VT_OP_MEMLOAD, hat->hat_id, va, pp->p_pagenum, 0);
+	vt_hat_event(w, VT_HAT_OP_MEMLOAD, hat->hat_id, va, pp->p_pagenum, 0);
 }
 
 /* One step on this mapper's 2 MiB slot: unload it, or map the large page. */
@@ -502,7 +504,7 @@ large_step(struct vt_worker *w, hat_t *hat, struct mapper_hat *mh)
 	vt_hat_memload_large(hat, (caddr_t)va, pp, VT_WORLD_ATTR, HAT_LOAD);
 	page_unlock(pp);
 	mh->mh_large = pp->p_pagenum;
-	vt_worker_event(w, VT_OP_MEMLOAD_LARGE, hat->hat_id, va, pp->p_pagenum,
+	vt_hat_event(w, VT_HAT_OP_MEMLOAD_LARGE, hat->hat_id, va, pp->p_pagenum,
 	    0);
 }
 
@@ -558,12 +560,12 @@ vt_world_sharer_op(struct vt_worker *w)
 		rc = hat_share(hat, (caddr_t)VT_VA_SHARE, vt_world.w_ism_hat,
 		    (caddr_t)VT_VA_ISM, VT_WORLD_SEG_SIZE, 0);
 		wa->wa_shared = true;
-		vt_worker_event(w, VT_OP_SHARE, hat->hat_id, VT_VA_SHARE,
+		vt_hat_event(w, VT_HAT_OP_SHARE, hat->hat_id, VT_VA_SHARE,
 		    vt_world.w_ism_hat->hat_id, rc);
 	} else {
 		hat_unshare(hat, (caddr_t)VT_VA_SHARE, VT_WORLD_SEG_SIZE, 0);
 		wa->wa_shared = false;
-		vt_worker_event(w, VT_OP_UNSHARE, hat->hat_id, VT_VA_SHARE,
+		vt_hat_event(w, VT_HAT_OP_UNSHARE, hat->hat_id, VT_VA_SHARE,
 		    vt_world.w_ism_hat->hat_id, 0);
 	}
 	vt_world_as_exit(wa);
@@ -617,7 +619,7 @@ vt_world_reaper_op(struct vt_worker *w)
 	}
 	before = hs->hs_reaped;
 	kmem_cache_reap(htable_cache);
-	vt_worker_event(w, VT_OP_REAP, 0, 0, 0,
+	vt_hat_event(w, VT_HAT_OP_REAP, 0, 0, 0,
 	    (int64_t)(hs->hs_reaped - before));
 }
 
@@ -651,7 +653,7 @@ vt_world_pageunloader_op(struct vt_worker *w)
 		uint_t n = vt_worker_chance(w, 50) ? hat_page_getshare(pp) :
 		    hment_mapcnt(pp);
 
-		vt_worker_event(w, VT_OP_MAPCNT, 0, 0, pp->p_pagenum, n);
+		vt_hat_event(w, VT_HAT_OP_MAPCNT, 0, 0, pp->p_pagenum, n);
 	}
 	rc = hat_pageunload(pp, 0);
 	left = hment_mapcnt(pp);
@@ -660,7 +662,7 @@ vt_world_pageunloader_op(struct vt_worker *w)
 		    "hat_pageunload with the page held SE_EXCL",
 		    (unsigned long long)pp->p_pagenum, left);
 	page_unlock(pp);
-	vt_worker_event(w, VT_OP_PAGEUNLOAD, 0, 0, pp->p_pagenum, rc);
+	vt_hat_event(w, VT_HAT_OP_PAGEUNLOAD, 0, 0, pp->p_pagenum, rc);
 }
 
 uintptr_t

@@ -1,0 +1,404 @@
+/*
+ * param.c - option descriptors (param.h): defaults, parsing, printing and
+ * JSON for one field at a time.  Every usage error is one line on stderr;
+ * nothing here may crash on bad input.
+ *
+ * Harness code (not ported).
+ */
+#include "param.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "../locks/lockops.h"
+
+static void
+usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+usage_err(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof (buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vmtorture: %s\n", buf);
+}
+
+int
+vt_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' ||
+	    *s == ' ' || *s == '\t')
+		return (-1);
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno != 0 || *end != '\0')
+		return (-1);
+	*out = (uint64_t)v;
+	return (0);
+}
+
+int
+vt_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+		return (-1);
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !isfinite(v))
+		return (-1);
+	*out = v;
+	return (0);
+}
+
+/* True if name is one of the '|'-separated names of ch. */
+static bool
+choice_matches(const struct vt_param_choice *ch, const char *name)
+{
+	size_t n = strlen(name);
+	const char *s = ch->names;
+
+	for (;;) {
+		const char *bar = strchr(s, '|');
+		size_t len = bar != NULL ? (size_t)(bar - s) : strlen(s);
+
+		if (len == n && strncmp(s, name, n) == 0)
+			return (true);
+		if (bar == NULL)
+			return (false);
+		s = bar + 1;
+	}
+}
+
+/* The canonical (first) name of the choice with value v. */
+static void
+choice_name(const struct vt_param *p, int v, char *buf, size_t len)
+{
+	for (const struct vt_param_choice *ch = p->choices;
+	    ch != NULL && ch->names != NULL; ch++) {
+		if (ch->value == v) {
+			const char *bar = strchr(ch->names, '|');
+			int n = bar != NULL ? (int)(bar - ch->names) :
+			    (int)strlen(ch->names);
+
+			snprintf(buf, len, "%.*s", n, ch->names);
+			return;
+		}
+	}
+	snprintf(buf, len, "%d", v);
+}
+
+/* "a, b, c": the canonical names of p's choices. */
+static void
+choice_list(const struct vt_param *p, char *buf, size_t len)
+{
+	size_t n = 0;
+	char one[64];
+
+	buf[0] = '\0';
+	for (const struct vt_param_choice *ch = p->choices;
+	    ch != NULL && ch->names != NULL && n < len; ch++) {
+		choice_name(p, ch->value, one, sizeof (one));
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+		    one);
+	}
+}
+
+static void
+lock_names(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; vt_lock_backends[i] != NULL && n + 1 < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "",
+		    vt_lock_backends[i]->name);
+}
+
+int
+vt_param_apply(const struct vt_param *o, void *block, const char *val)
+{
+	void *p = (char *)block + o->off;
+	uint64_t u;
+	double d;
+
+	switch (o->kind) {
+	case VT_P_U32:
+	case VT_P_U64:
+	case VT_P_POW2:
+		if ((o->flags & VT_PF_AUTO) && o->kind == VT_P_U64 &&
+		    val != NULL && strcmp(val, "auto") == 0) {
+			*(uint64_t *)p = VT_PARAM_AUTO;
+			return (0);
+		}
+		if (vt_parse_u64(val, &u) != 0) {
+			usage_err("--%s %s: not a number", o->name,
+			    val != NULL ? val : "");
+			return (-1);
+		}
+		if ((double)u < o->min || (double)u > o->max) {
+			usage_err("--%s %s: out of range (%.0f..%.0f)", o->name,
+			    val, o->min, o->max);
+			return (-1);
+		}
+		if (o->kind == VT_P_POW2 && (u & (u - 1)) != 0) {
+			usage_err("--%s %s: not a power of two", o->name, val);
+			return (-1);
+		}
+		if (o->kind == VT_P_U64)
+			*(uint64_t *)p = u;
+		else
+			*(uint32_t *)p = (uint32_t)u;
+		return (0);
+	case VT_P_DBL:
+	case VT_P_PROB:
+		if (vt_parse_double(val, &d) != 0) {
+			usage_err("--%s %s: not a number", o->name,
+			    val != NULL ? val : "");
+			return (-1);
+		}
+		if (d < o->min || d > o->max) {
+			usage_err("--%s %s: out of range (%g..%g)", o->name, val,
+			    o->min, o->max);
+			return (-1);
+		}
+		*(double *)p = d;
+		return (0);
+	case VT_P_STR:
+		if (val == NULL || *val == '\0') {
+			usage_err("--%s: empty argument", o->name);
+			return (-1);
+		}
+		*(const char **)p = val;
+		return (0);
+	case VT_P_BOOL:
+		if (val == NULL || strcmp(val, "1") == 0 ||
+		    strcmp(val, "true") == 0 || strcmp(val, "yes") == 0) {
+			*(bool *)p = true;
+		} else if (strcmp(val, "0") == 0 || strcmp(val, "false") == 0 ||
+		    strcmp(val, "no") == 0) {
+			*(bool *)p = false;
+		} else {
+			usage_err("--%s %s: expected true or false", o->name,
+			    val);
+			return (-1);
+		}
+		return (0);
+	case VT_P_ENUM:
+		for (const struct vt_param_choice *ch = o->choices;
+		    val != NULL && ch != NULL && ch->names != NULL; ch++) {
+			if (choice_matches(ch, val)) {
+				*(int *)p = ch->value;
+				return (0);
+			}
+		}
+		{
+			char names[256];
+
+			choice_list(o, names, sizeof (names));
+			usage_err("--%s %s: unknown value (%s)", o->name,
+			    val != NULL ? val : "", names);
+		}
+		return (-1);
+	case VT_P_LOCK: {
+		const struct vt_lock_ops *lo = vt_lock_find(val);
+
+		if (lo == NULL) {
+			char names[256];
+
+			lock_names(names, sizeof (names));
+			usage_err("--%s %s: unknown lock back end (%s)", o->name,
+			    val != NULL ? val : "", names);
+			return (-1);
+		}
+		*(const char **)p = lo->name;
+		return (0);
+	}
+	}
+	usage_err("--%s: option of an unknown kind", o->name);
+	return (-1);
+}
+
+void
+vt_param_defaults(const struct vt_param *t, size_t n, void *block)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct vt_param *p = &t[i];
+		void *f = (char *)block + p->off;
+
+		switch (p->kind) {
+		case VT_P_U32:
+		case VT_P_POW2:
+			*(uint32_t *)f = (uint32_t)p->def;
+			break;
+		case VT_P_U64:
+			if (p->def_str != NULL &&
+			    strcmp(p->def_str, "auto") == 0)
+				*(uint64_t *)f = VT_PARAM_AUTO;
+			else
+				*(uint64_t *)f = (uint64_t)p->def;
+			break;
+		case VT_P_DBL:
+		case VT_P_PROB:
+			*(double *)f = p->def;
+			break;
+		case VT_P_BOOL:
+			*(bool *)f = p->def != 0;
+			break;
+		case VT_P_STR:
+		case VT_P_LOCK:
+			*(const char **)f = p->def_str;
+			break;
+		case VT_P_ENUM:
+			*(int *)f = 0;
+			for (const struct vt_param_choice *ch = p->choices;
+			    p->def_str != NULL && ch != NULL &&
+			    ch->names != NULL; ch++)
+				if (choice_matches(ch, p->def_str))
+					*(int *)f = ch->value;
+			break;
+		}
+	}
+}
+
+void
+vt_param_format(const struct vt_param *o, const void *block, char *buf,
+    size_t len)
+{
+	const void *p = (const char *)block + o->off;
+
+	switch (o->kind) {
+	case VT_P_U32:
+	case VT_P_POW2:
+		snprintf(buf, len, "%" PRIu32, *(const uint32_t *)p);
+		return;
+	case VT_P_U64:
+		if ((o->flags & VT_PF_AUTO) &&
+		    *(const uint64_t *)p == VT_PARAM_AUTO)
+			snprintf(buf, len, "auto");
+		else
+			snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
+		return;
+	case VT_P_DBL:
+	case VT_P_PROB:
+		snprintf(buf, len, "%g", *(const double *)p);
+		return;
+	case VT_P_STR:
+	case VT_P_LOCK: {
+		const char *s = *(const char *const *)p;
+
+		snprintf(buf, len, "%s", s != NULL ? s : "");
+		return;
+	}
+	case VT_P_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)p ? "true" : "false");
+		return;
+	case VT_P_ENUM:
+		choice_name(o, *(const int *)p, buf, len);
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
+bool
+vt_param_unset(const struct vt_param *o, const void *block)
+{
+	const void *p = (const char *)block + o->off;
+
+	if (o->kind == VT_P_STR)
+		return (*(const char *const *)p == NULL);
+	return (false);
+}
+
+bool
+vt_param_differs(const struct vt_param *o, const void *a, const void *b)
+{
+	char x[160], y[160];
+
+	vt_param_format(o, a, x, sizeof (x));
+	vt_param_format(o, b, y, sizeof (y));
+	return (strcmp(x, y) != 0);
+}
+
+void *
+vt_param_json(const struct vt_param *d, const void *block)
+{
+	const void *p = (const char *)block + d->off;
+	char buf[160];
+
+	switch (d->kind) {
+	case VT_P_U32:
+	case VT_P_POW2:
+		return (json_object_new_int64(*(const uint32_t *)p));
+	case VT_P_U64:
+		if ((d->flags & VT_PF_AUTO) &&
+		    *(const uint64_t *)p == VT_PARAM_AUTO)
+			return (json_object_new_string("auto"));
+		return (json_object_new_uint64(*(const uint64_t *)p));
+	case VT_P_DBL:
+	case VT_P_PROB:
+		return (json_object_new_double(*(const double *)p));
+	case VT_P_BOOL:
+		return (json_object_new_boolean(*(const bool *)p));
+	case VT_P_STR:
+		if (*(const char *const *)p == NULL)
+			return (NULL);
+		break;
+	case VT_P_LOCK:
+	case VT_P_ENUM:
+		break;
+	}
+	vt_param_format(d, block, buf, sizeof (buf));
+	return (json_object_new_string(buf));
+}
+
+void
+vt_param_help(const struct vt_param *o, FILE *f)
+{
+	char head[64], v[160];
+
+	if (o->shortc != 0)
+		snprintf(head, sizeof (head), "-%c, --%s", o->shortc, o->name);
+	else
+		snprintf(head, sizeof (head), "--%s%s%s", o->name,
+		    o->arg ? " " : "", o->arg ? o->arg : "");
+	v[0] = '\0';
+	if (o->kind == VT_P_ENUM) {
+		char names[160];
+
+		choice_list(o, names, sizeof (names));
+		fprintf(f, "  %-30s %s (%s)%s%s%s\n", head, o->help, names,
+		    o->def_str ? " [" : "", o->def_str ? o->def_str : "",
+		    o->def_str ? "]" : "");
+		return;
+	}
+	if (o->kind == VT_P_STR || o->kind == VT_P_LOCK) {
+		if (o->def_str != NULL)
+			snprintf(v, sizeof (v), "%s", o->def_str);
+	} else if (o->kind != VT_P_BOOL) {
+		if (o->def_str != NULL)
+			snprintf(v, sizeof (v), "%s", o->def_str);
+		else if (o->kind == VT_P_DBL || o->kind == VT_P_PROB)
+			snprintf(v, sizeof (v), "%g", o->def);
+		else
+			snprintf(v, sizeof (v), "%.0f", o->def);
+	}
+	fprintf(f, "  %-30s %s%s%s%s\n", head, o->help, v[0] ? " [" : "", v,
+	    v[0] ? "]" : "");
+}

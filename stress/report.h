@@ -1,0 +1,109 @@
+/*
+ * report.h - what a run reports: operation and role counts, the counters
+ * and tables each subsystem contributes (by kernel name), the lock classes,
+ * the schedule (controlled mode) and the failure.  Collected at a point
+ * where it is safe to read, printed as the summary (report.c) and written
+ * as JSON.
+ *
+ * Harness code (not ported).
+ */
+#ifndef VT_STRESS_REPORT_H
+#define VT_STRESS_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "engine.h"
+
+#define VT_REPORT_MAX_CLASSES	64
+#define VT_REPORT_MAX_COUNTERS	192
+#define VT_REPORT_MAX_TABLES	4
+#define VT_REPORT_MAX_ROWS	32
+#define VT_REPORT_MAX_COLS	6
+
+/* Names are copied: lock classes and caches are gone when the report prints. */
+struct vt_report_lock {
+	char		name[48];
+	uint32_t	size;
+	uint64_t	acquisitions;
+	uint64_t	contended;
+};
+
+/* A counter of a subsystem, by kernel name, under a heading ("HATSTAT"). */
+struct vt_report_counter {
+	const char	*group;		/* static strings of the subsystem */
+	const char	*name;
+	uint64_t	value;
+};
+
+/* A table a subsystem contributes ("kmem caches"), one row per object. */
+struct vt_report_table {
+	const char	*key;		/* JSON key ("kmem") */
+	const char	*title;		/* summary heading ("kmem caches") */
+	uint32_t	ncols;
+	const char	*cols[VT_REPORT_MAX_COLS];
+	uint32_t	nrows;
+	struct {
+		char		name[48];
+		uint64_t	v[VT_REPORT_MAX_COLS];
+	} rows[VT_REPORT_MAX_ROWS];
+};
+
+struct vt_report {
+	const struct vt_config		*cfg;
+	double		seconds;		/* running time (audits excluded) */
+	uint64_t	ops[VT_MAX_OPS];	/* events by kind */
+	uint64_t	role_ops[VT_MAX_ROLES];	/* op calls by role */
+	uint32_t	role_workers[VT_MAX_ROLES];
+	uint64_t	audits;
+	uint64_t	audit_objects;		/* examined by the last audit */
+	bool		have_stats;		/* counters/tables/locks valid */
+	uint32_t	ncounters;
+	struct vt_report_counter counters[VT_REPORT_MAX_COUNTERS];
+	uint32_t	ntables;
+	struct vt_report_table	tables[VT_REPORT_MAX_TABLES];
+	uint32_t	nlocks;
+	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
+	/* Controlled mode (--sched random|pct). */
+	bool		controlled;
+	uint64_t	sched_steps;		/* schedule points passed */
+	uint64_t	sched_switches;		/* context switches */
+	uint64_t	sched_preemptions;	/* switches away from a runnable task */
+	uint64_t	sched_k;		/* pct k in force (learned or given) */
+	uint64_t	trace_hash;		/* FNV-1a of the decisions */
+	/* Failure (failed == false: pass). */
+	bool		failed;
+	int		exit_code;		/* the run's exit code */
+	uint64_t	fail_step;		/* controlled: step of the failure */
+	char		check[64];
+	char		message[800];
+	char		replay[2048];
+};
+
+/* For subsystems' stats(): add a counter (static group and name). */
+void vt_report_counter(struct vt_report *r, const char *group,
+    const char *name, uint64_t value);
+/*
+ * Start a table with ncols columns (static names); returns it, or NULL if
+ * the report has no room.  vt_report_row adds a row of ncols values.
+ */
+struct vt_report_table *vt_report_table(struct vt_report *r, const char *key,
+    const char *title, uint32_t ncols, const char *const *cols);
+void vt_report_row(struct vt_report_table *t, const char *name,
+    const uint64_t *values);
+
+/*
+ * Collect (r->cfg set first) op counts from the workers (relaxed reads:
+ * valid while they run) and, if stats, every subsystem's counters and the
+ * lock classes (only with the world stopped).
+ */
+void vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
+    uint32_t nworkers, bool stats);
+/* The stdout summary (and TAP line with --tap). */
+void vt_report_print(const struct vt_report *r, FILE *f);
+/* --json FILE; 0 or -1 (message on stderr). */
+int vt_report_json(const struct vt_report *r, const char *path);
+
+#endif /* VT_STRESS_REPORT_H */

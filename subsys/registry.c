@@ -1,0 +1,12 @@
+/*
+ * registry.c - the subsystem catalogue (registry.h).
+ */
+#include "registry.h"
+
+#include "hat_subsys.h"
+
+const struct vt_subsys_ops *const vt_subsystems[] = {
+	&vt_subsys_machine,
+	&vt_subsys_hat,
+	NULL
+};
