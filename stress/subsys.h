@@ -84,6 +84,8 @@ struct vt_subsys_ops {
 	 * vt_report_counter / vt_report_table / vt_report_row.
 	 */
 	void	(*stats)(const struct vt_config *c, struct vt_report *r);
+	/* What stats() reports, for `vmtorture list` (NULL-terminated). */
+	const char *const *counter_names;
 	/* Add the members of a lock class not kept in a table (hat_mutex, ...). */
 	void	(*lock_members)(const struct vt_lock_class *cls,
 		    struct vt_lock_stats *s);

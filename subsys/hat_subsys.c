@@ -78,6 +78,17 @@ static const struct vt_param hat_params[] = {
 	    "pages of VA per worker per hat", 0, 256 },
 };
 
+static const char *const hat_counter_names[] = {
+#define VT_HAT_COUNTER_NAME(f) #f,
+	VT_HATSTATS(VT_HAT_COUNTER_NAME)
+	VT_HATSTATS_PORT(VT_HAT_COUNTER_NAME)
+#undef VT_HAT_COUNTER_NAME
+	"mmu_walks (with --mmu)",
+	"mmu_faults",
+	"mmu_cas_retries",
+	NULL
+};
+
 /* The simulated hardware role (mmu_role.c). */
 extern const struct vt_role vt_mmu_role;
 
@@ -221,6 +232,7 @@ const struct vt_subsys_ops vt_subsys_hat = {
 	.nchecks = VT_HAT_NCHECKS,
 	.audit = vt_hat_audit,
 	.stats = hat_stats,
+	.counter_names = hat_counter_names,
 	.lock_members = hat_lock_members,
 	.brief = hat_brief,
 	.steps_per_op = hat_steps_per_op,

@@ -75,6 +75,11 @@ machine_stats(const struct vt_config *c, struct vt_report *r)
 	}
 }
 
+static const char *const machine_counter_names[] = {
+	"kmem caches: outstanding, allocs, frees, fails per cache",
+	NULL
+};
+
 const struct vt_subsys_ops vt_subsys_machine = {
 	.name = "machine",
 	.desc = "simulated machine: page_t frames, freemem/throttlefree, kmem "
@@ -86,4 +91,5 @@ const struct vt_subsys_ops vt_subsys_machine = {
 	.boot = machine_boot,
 	.fini = vt_machine_fini,
 	.stats = machine_stats,
+	.counter_names = machine_counter_names,
 };

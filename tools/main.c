@@ -114,8 +114,13 @@ list_subsystems(void)
 			n += (size_t)snprintf(buf + n, sizeof (buf) - n,
 			    "%s%s", i ? " " : "", ss->op_names[i]);
 		printf("    operations: %s\n", n ? buf : "(none)");
-		printf("    counters: %s\n", ss->stats != NULL ?
-		    "yes (summary and JSON \"stats\")" : "-");
+		n = 0;
+		buf[0] = '\0';
+		for (int i = 0; ss->counter_names != NULL &&
+		    ss->counter_names[i] != NULL && n < sizeof (buf); i++)
+			n += (size_t)snprintf(buf + n, sizeof (buf) - n,
+			    "%s%s", i ? " " : "", ss->counter_names[i]);
+		printf("    counters: %s\n", n ? buf : "(none)");
 		if (ss->nchecks > 0) {
 			printf("    audit checks (audit:NAME):\n");
 			for (uint32_t i = 0; i < ss->nchecks; i++)
