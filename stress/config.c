@@ -96,18 +96,6 @@ static struct {
 	bool	duration_given, ops_given;
 } ps;
 
-void
-vt_config_usage_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof (buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "vmtorture: %s\n", buf);
-}
-
 void *
 vt_config_sub(struct vt_config *c, const struct vt_subsys_ops *ss)
 {
@@ -221,12 +209,12 @@ vt_config_set_role(struct vt_config *c, uint32_t r, const char *val)
 	uint64_t u;
 
 	if (vt_parse_u64(val, &u) != 0) {
-		vt_config_usage_err("--%s %s: not a number", c->roles[r]->name,
+		vt_usage_err("--%s %s: not a number", c->roles[r]->name,
 		    val != NULL ? val : "");
 		return (-1);
 	}
 	if (u > VT_MAX_WORKERS) {
-		vt_config_usage_err("--%s %s: more than %d workers",
+		vt_usage_err("--%s %s: more than %d workers",
 		    c->roles[r]->name, val, VT_MAX_WORKERS);
 		return (-1);
 	}
@@ -262,13 +250,13 @@ vt_config_set(struct vt_config *c, const char *name, const char *val,
 	for (int s = 0; all != NULL && all[s] != NULL; s++)
 		for (uint32_t i = 0; i < all[s]->nparams; i++)
 			if (strcmp(all[s]->params[i].name, name) == 0) {
-				vt_config_usage_err("%s--%s: an option of "
+				vt_usage_err("%s--%s: an option of "
 				    "subsystem %s, which scenario %s does not "
 				    "use", where, name, all[s]->name,
 				    c->scenario);
 				return (-1);
 			}
-	vt_config_usage_err("%sunknown option '--%s' (see `vmtorture list`)",
+	vt_usage_err("%sunknown option '--%s' (see `vmtorture list`)",
 	    where, name);
 	return (-1);
 }
@@ -373,14 +361,14 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 	uint32_t n;
 
 	if (ps.duration_given && ps.ops_given) {
-		vt_config_usage_err("--duration and --ops are exclusive (give "
+		vt_usage_err("--duration and --ops are exclusive (give "
 		    "one)");
 		return (-1);
 	}
 	if (c->sched != VT_SCHED_FREE) {
 		/* Controlled mode: no wall clock, runs are bounded by ops. */
 		if (ps.duration_given) {
-			vt_config_usage_err("--duration: controlled mode (--sched "
+			vt_usage_err("--duration: controlled mode (--sched "
 			    "%s) runs by --ops, not by time",
 			    sched_name(c->sched));
 			return (-1);
@@ -394,24 +382,24 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		vt_config_bound_mode(c, ps.duration_given, ps.ops_given);
 		if (c->schedule != NULL || c->trace != NULL ||
 		    c->stop_at_step != 0) {
-			vt_config_usage_err("--schedule/--trace/--stop-at-step "
+			vt_usage_err("--schedule/--trace/--stop-at-step "
 			    "need --sched random or pct");
 			return (-1);
 		}
 	}
 	if (c->inject != NULL) {
 		/* The bug catalogue (selftest) is a later issue. */
-		vt_config_usage_err("--inject %s: unknown bug (no injectable "
+		vt_usage_err("--inject %s: unknown bug (no injectable "
 		    "bugs in this build)", c->inject);
 		return (-1);
 	}
 	lo = vt_lock_find(c->lock);
 	if (lo == NULL) {
-		vt_config_usage_err("--lock %s: unknown lock back end", c->lock);
+		vt_usage_err("--lock %s: unknown lock back end", c->lock);
 		return (-1);
 	}
 	if (sc->needs_tryenter && lo->trylock == NULL) {
-		vt_config_usage_err("--lock %s: back end has no try-lock, which "
+		vt_usage_err("--lock %s: back end has no try-lock, which "
 		    "scenario %s needs", lo->name, sc->name);
 		return (-1);
 	}
@@ -421,7 +409,7 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		err[0] = '\0';
 		if (ss->validate != NULL && ss->validate(c, vt_config_sub(c,
 		    ss), err, sizeof (err)) != 0) {
-			vt_config_usage_err("%s", err[0] ? err :
+			vt_usage_err("%s", err[0] ? err :
 			    "invalid options");
 			return (-1);
 		}
@@ -429,11 +417,11 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 	split_roles(c);
 	n = vt_config_nworkers(c);
 	if (n == 0) {
-		vt_config_usage_err("no workers: every role has 0 workers");
+		vt_usage_err("no workers: every role has 0 workers");
 		return (-1);
 	}
 	if (n > VT_MAX_WORKERS) {
-		vt_config_usage_err("%u workers (all roles): more than %d", n,
+		vt_usage_err("%u workers (all roles): more than %d", n,
 		    VT_MAX_WORKERS);
 		return (-1);
 	}
@@ -474,13 +462,13 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	*scp = NULL;
 	if (argc < 1 || argv[0] == NULL || argv[0][0] == '-' ||
 	    argv[0][0] == '\0') {
-		vt_config_usage_err("run: missing scenario (see `vmtorture "
+		vt_usage_err("run: missing scenario (see `vmtorture "
 		    "list`)");
 		return (-1);
 	}
 	sc = vt_scenario_find(argv[0]);
 	if (sc == NULL) {
-		vt_config_usage_err("run %s: unknown scenario (see `vmtorture "
+		vt_usage_err("run %s: unknown scenario (see `vmtorture "
 		    "list`)", argv[0]);
 		return (-1);
 	}
@@ -488,7 +476,7 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	memset(&ps, 0, sizeof (ps));
 	vt_config_base(c, sc);
 	if (collect_roles(c, sc) != 0) {
-		vt_config_usage_err("scenario %s: more than %d roles", sc->name,
+		vt_usage_err("scenario %s: more than %d roles", sc->name,
 		    VT_MAX_ROLES);
 		return (-1);
 	}
@@ -533,11 +521,11 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 			    "") != 0)
 				return (-1);
 		} else if (ch == ':') {
-			vt_config_usage_err("%s: missing argument",
+			vt_usage_err("%s: missing argument",
 			    argv[optind - 1]);
 			return (-1);
 		} else if (optopt != 0 && optopt < VAL_WORD) {
-			vt_config_usage_err("unknown option '-%c' (see "
+			vt_usage_err("unknown option '-%c' (see "
 			    "`vmtorture list`)", optopt);
 			return (-1);
 		} else {
@@ -551,14 +539,14 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 				    (int)strcspn(a + 2, "="), a + 2);
 				(void) vt_config_set(c, name, NULL, "");
 			} else {
-				vt_config_usage_err("unknown option '%s' (see "
+				vt_usage_err("unknown option '%s' (see "
 				    "`vmtorture list`)", a);
 			}
 			return (-1);
 		}
 	}
 	if (optind < argc) {
-		vt_config_usage_err("run %s: unexpected argument '%s'", sc->name,
+		vt_usage_err("run %s: unexpected argument '%s'", sc->name,
 		    argv[optind]);
 		return (-1);
 	}

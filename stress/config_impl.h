@@ -48,8 +48,5 @@ void vt_config_bound_mode(struct vt_config *c, bool duration_given,
 /* -f FILE.ini (ini.c): 0 or -1 (message printed). */
 int vt_config_load_ini(struct vt_config *c, const char *path);
 
-/* One line "vmtorture: ..." on stderr. */
-void vt_config_usage_err(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
 
 #endif /* VT_STRESS_CONFIG_IMPL_H */

@@ -64,12 +64,12 @@ ini_cb(void *user, const char *section, const char *name, const char *value)
 	}
 	if (strcmp(key, "count") != 0 && strcmp(key, "threads") != 0 &&
 	    strcmp(key, "workers") != 0) {
-		vt_config_usage_err("%s: [%s] %s: unknown key (count)", x->path,
+		vt_usage_err("%s: [%s] %s: unknown key (count)", x->path,
 		    section, name);
 		goto bad;
 	}
 	if ((r = vt_config_role_index(x->c, section)) < 0) {
-		vt_config_usage_err("%s: [%s]: no such role in scenario %s",
+		vt_usage_err("%s: [%s]: no such role in scenario %s",
 		    x->path, section, x->c->scenario);
 		goto bad;
 	}
@@ -90,13 +90,13 @@ vt_config_load_ini(struct vt_config *c, const char *path)
 
 	rc = ini_parse(path, ini_cb, &x);
 	if (rc < 0) {
-		vt_config_usage_err("-f %s: cannot read the file", path);
+		vt_usage_err("-f %s: cannot read the file", path);
 		return (-1);
 	}
 	if (x.failed)
 		return (-1);
 	if (rc > 0) {
-		vt_config_usage_err("-f %s: line %d: syntax error", path, rc);
+		vt_usage_err("-f %s: line %d: syntax error", path, rc);
 		return (-1);
 	}
 	return (0);

@@ -19,11 +19,8 @@
 
 #include "../locks/lockops.h"
 
-static void
-usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-usage_err(const char *fmt, ...)
+void
+vt_usage_err(const char *fmt, ...)
 {
 	va_list ap;
 	char buf[512];
@@ -148,17 +145,17 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 			return (0);
 		}
 		if (vt_parse_u64(val, &u) != 0) {
-			usage_err("--%s %s: not a number", o->name,
+			vt_usage_err("--%s %s: not a number", o->name,
 			    val != NULL ? val : "");
 			return (-1);
 		}
 		if ((double)u < o->min || (double)u > o->max) {
-			usage_err("--%s %s: out of range (%.0f..%.0f)", o->name,
+			vt_usage_err("--%s %s: out of range (%.0f..%.0f)", o->name,
 			    val, o->min, o->max);
 			return (-1);
 		}
 		if (o->kind == VT_P_POW2 && (u & (u - 1)) != 0) {
-			usage_err("--%s %s: not a power of two", o->name, val);
+			vt_usage_err("--%s %s: not a power of two", o->name, val);
 			return (-1);
 		}
 		if (o->kind == VT_P_U64)
@@ -169,12 +166,12 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 	case VT_P_DBL:
 	case VT_P_PROB:
 		if (vt_parse_double(val, &d) != 0) {
-			usage_err("--%s %s: not a number", o->name,
+			vt_usage_err("--%s %s: not a number", o->name,
 			    val != NULL ? val : "");
 			return (-1);
 		}
 		if (d < o->min || d > o->max) {
-			usage_err("--%s %s: out of range (%g..%g)", o->name, val,
+			vt_usage_err("--%s %s: out of range (%g..%g)", o->name, val,
 			    o->min, o->max);
 			return (-1);
 		}
@@ -182,7 +179,7 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 		return (0);
 	case VT_P_STR:
 		if (val == NULL || *val == '\0') {
-			usage_err("--%s: empty argument", o->name);
+			vt_usage_err("--%s: empty argument", o->name);
 			return (-1);
 		}
 		*(const char **)p = val;
@@ -195,7 +192,7 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 		    strcmp(val, "no") == 0) {
 			*(bool *)p = false;
 		} else {
-			usage_err("--%s %s: expected true or false", o->name,
+			vt_usage_err("--%s %s: expected true or false", o->name,
 			    val);
 			return (-1);
 		}
@@ -212,7 +209,7 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 			char names[256];
 
 			choice_list(o, names, sizeof (names));
-			usage_err("--%s %s: unknown value (%s)", o->name,
+			vt_usage_err("--%s %s: unknown value (%s)", o->name,
 			    val != NULL ? val : "", names);
 		}
 		return (-1);
@@ -223,7 +220,7 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 			char names[256];
 
 			lock_names(names, sizeof (names));
-			usage_err("--%s %s: unknown lock back end (%s)", o->name,
+			vt_usage_err("--%s %s: unknown lock back end (%s)", o->name,
 			    val != NULL ? val : "", names);
 			return (-1);
 		}
@@ -231,7 +228,7 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 		return (0);
 	}
 	}
-	usage_err("--%s: option of an unknown kind", o->name);
+	vt_usage_err("--%s: option of an unknown kind", o->name);
 	return (-1);
 }
 

@@ -82,6 +82,9 @@ void *vt_param_json(const struct vt_param *p, const void *block);
 /* One help line: "  --name ARG   help [default]". */
 void vt_param_help(const struct vt_param *p, FILE *f);
 
+/* One line "vmtorture: ..." on stderr (a usage error). */
+void vt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Parse a whole-string non-negative integer / finite double; 0 or -1. */
 int vt_parse_u64(const char *s, uint64_t *out);
 int vt_parse_double(const char *s, double *out);
