@@ -37,8 +37,9 @@ const struct vt_param vt_engine_params[] = {
 	    "seed of every worker's operations and injected faults", 0, 1 },
 	{ "threads", 0, VT_P_U32, OFF(threads), 1, VT_MAX_WORKERS, "N",
 	    "workers, split over the scenario's roles by weight", 0, 4 },
-	{ "duration", 0, VT_P_DBL, OFF(duration), 0.001, 1e7, "S",
-	    "run for S seconds (exclusive with --ops)", 0, 5 },
+	{ "duration", 0, VT_P_DBL, OFF(duration), 0.001, 1e7, "T",
+	    "run for T (seconds, or 500ms, 10s, 5m, 2h; exclusive with --ops)",
+	    VT_PF_TIME, 5 },
 	{ "ops", 0, VT_P_U64, OFF(ops), 1, 1e18, "N",
 	    "run N operations per worker (exclusive with --duration; "
 	    "controlled mode: 200)", 0, 0 },
@@ -70,14 +71,15 @@ const struct vt_param vt_engine_params[] = {
 	    0 },
 	{ "lock", 0, VT_P_LOCK, OFF(lock), 0, 0, "NAME",
 	    "lock back end (see `vmtorture list`)", 0, 0, "pthread" },
-	{ "audit-interval", 0, VT_P_DBL, OFF(audit_interval), 0, 1e7, "S",
-	    "stop the world and audit every S seconds (0: only at the end)", 0,
-	    1 },
+	{ "audit-interval", 0, VT_P_DBL, OFF(audit_interval), 0, 1e7, "T",
+	    "stop the world and audit every T (0: only at the end)",
+	    VT_PF_TIME, 1 },
 	{ "audit-ops", 0, VT_P_U64, OFF(audit_ops), 0, 1e18, "N",
 	    "controlled: stop the world and audit every N operations in all "
 	    "(0: only at the end)", VT_PF_CTRL, 250 },
-	{ "watchdog", 0, VT_P_DBL, OFF(watchdog), 0.01, 1e7, "S",
-	    "fail as a hang when a worker makes no progress for S seconds", 0,
+	{ "watchdog", 0, VT_P_DBL, OFF(watchdog), 1, 1e7, "T",
+	    "fail as a hang when a worker makes no progress for T (at least "
+	    "1s: shorter ones report scheduling noise as hangs)", VT_PF_TIME,
 	    30 },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "BUG",
 	    "inject a known bug (selftest catalogue)", 0, 0 },
@@ -442,6 +444,33 @@ run_help(const struct vt_config *c, const struct vt_scenario_ops *sc)
 	vt_config_print_options(stdout, sc);
 }
 
+/* The word getopt_long just took an option from (before its argument). */
+static const char *
+opt_word(int argc, char **argv)
+{
+	if (optarg != NULL && optind >= 2 && optind - 1 < argc &&
+	    optarg == argv[optind - 1])
+		return (argv[optind - 2]);
+	return (optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "");
+}
+
+/*
+ * getopt_long takes unique prefixes ("--dur"); vmtorture takes whole names
+ * only, so a line means the same after more options are added.
+ */
+static bool
+exact_name(int argc, char **argv, const char *name)
+{
+	const char *w = opt_word(argc, argv);
+	size_t len;
+
+	if (strncmp(w, "--", 2) != 0)
+		return (false);
+	w += 2;
+	len = strcspn(w, "=");
+	return (len == strlen(name) && strncmp(w, name, len) == 0);
+}
+
 /* getopt_long values: option words by index. */
 #define VAL_WORD	1000
 #define MAX_WORDS	(VT_MAX_ROLES + 256)
@@ -457,7 +486,7 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	const struct vt_param *p;
 	const void *block;
 	size_t n = 0;
-	int ch;
+	int ch, li = 0;
 
 	*scp = NULL;
 	if (argc < 1 || argv[0] == NULL || argv[0][0] == '-' ||
@@ -507,7 +536,14 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 
 	opterr = 0;
 	optind = 0;	/* glibc: full re-initialisation */
-	while ((ch = getopt_long(argc, argv, ":qhf:", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":qhf:", lo, &li)) != -1) {
+		if (ch >= VAL_WORD && ch < VAL_WORD + (int)n &&
+		    !exact_name(argc, argv, lo[li].name)) {
+			vt_usage_err("unknown option '%s' (options take their "
+			    "whole name: did you mean --%s?)", opt_word(argc,
+			    argv), lo[li].name);
+			return (-1);
+		}
 		if (ch == 'h') {
 			run_help(c, sc);
 			return (1);

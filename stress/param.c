@@ -31,30 +31,52 @@ vt_usage_err(const char *fmt, ...)
 	fprintf(stderr, "vmtorture: %s\n", buf);
 }
 
+/*
+ * Numbers are decimal; hexadecimal only with an explicit 0x (so 010 is
+ * ten, not eight).  Whole string, no sign, no blanks, no overflow.
+ */
 int
 vt_parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
+	uint64_t v = 0;
+	unsigned base = 10;
+	const char *p = s;
 
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' ||
-	    *s == ' ' || *s == '\t')
+	if (s == NULL || *s == '\0')
 		return (-1);
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0')
-		return (-1);
-	*out = (uint64_t)v;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (*p == '\0')
+			return (-1);
+	}
+	for (; *p != '\0'; p++) {
+		unsigned d;
+
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a') + 10;
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A') + 10;
+		else
+			return (-1);
+		if (v > (UINT64_MAX - d) / base)
+			return (-1);
+		v = v * base + d;
+	}
+	*out = v;
 	return (0);
 }
 
+/* A finite decimal number: no hex floats, no inf/nan, no blanks. */
 int
 vt_parse_double(const char *s, double *out)
 {
 	char *end;
 	double v;
 
-	if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+	if (s == NULL || *s == '\0' || strpbrk(s, " \t\nxXpP") != NULL)
 		return (-1);
 	errno = 0;
 	v = strtod(s, &end);
@@ -62,6 +84,61 @@ vt_parse_double(const char *s, double *out)
 		return (-1);
 	*out = v;
 	return (0);
+}
+
+int
+vt_parse_size(const char *s, uint64_t *out)
+{
+	static const struct { char c; unsigned shift; } sfx[] = {
+		{ 'k', 10 }, { 'K', 10 }, { 'm', 20 }, { 'M', 20 },
+		{ 'g', 30 }, { 'G', 30 },
+	};
+	char num[64];
+	size_t n = s != NULL ? strlen(s) : 0;
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof (num))
+		return (-1);
+	for (size_t i = 0; i < sizeof (sfx) / sizeof (sfx[0]); i++) {
+		if (s[n - 1] != sfx[i].c || n < 2)
+			continue;
+		memcpy(num, s, n - 1);
+		num[n - 1] = '\0';
+		if (vt_parse_u64(num, &v) != 0 || v > (UINT64_MAX >> sfx[i].shift))
+			return (-1);
+		*out = v << sfx[i].shift;
+		return (0);
+	}
+	return (vt_parse_u64(s, out));
+}
+
+int
+vt_parse_duration(const char *s, double *out)
+{
+	static const struct { const char *unit; double mult; } units[] = {
+		{ "ms", 1e-3 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
+		{ "d", 86400 },
+	};
+	char num[64];
+	size_t n = s != NULL ? strlen(s) : 0;
+	double v;
+
+	if (n == 0 || n >= sizeof (num))
+		return (-1);
+	for (size_t i = 0; i < sizeof (units) / sizeof (units[0]); i++) {
+		size_t u = strlen(units[i].unit);
+
+		if (n <= u || strcmp(s + n - u, units[i].unit) != 0)
+			continue;
+		/* "5ms" is not "5m" + "s": the longest unit is tried first. */
+		memcpy(num, s, n - u);
+		num[n - u] = '\0';
+		if (vt_parse_double(num, &v) != 0)
+			return (-1);
+		*out = v * units[i].mult;
+		return (isfinite(*out) ? 0 : -1);
+	}
+	return (vt_parse_double(s, out));
 }
 
 /* True if name is one of the '|'-separated names of ch. */
@@ -144,9 +221,12 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 			*(uint64_t *)p = VT_PARAM_AUTO;
 			return (0);
 		}
-		if (vt_parse_u64(val, &u) != 0) {
-			vt_usage_err("--%s %s: not a number", o->name,
-			    val != NULL ? val : "");
+		if (((o->flags & VT_PF_SIZE) ? vt_parse_size(val, &u) :
+		    vt_parse_u64(val, &u)) != 0) {
+			vt_usage_err("--%s %s: not a number%s", o->name,
+			    val != NULL ? val : "", (o->flags & VT_PF_SIZE) ?
+			    " (decimal or 0x hex, optional k, M or G)" :
+			    " (decimal, or 0x hex)");
 			return (-1);
 		}
 		if ((double)u < o->min || (double)u > o->max) {
@@ -165,9 +245,12 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 		return (0);
 	case VT_P_DBL:
 	case VT_P_PROB:
-		if (vt_parse_double(val, &d) != 0) {
-			vt_usage_err("--%s %s: not a number", o->name,
-			    val != NULL ? val : "");
+		if (((o->flags & VT_PF_TIME) ? vt_parse_duration(val, &d) :
+		    vt_parse_double(val, &d)) != 0) {
+			vt_usage_err("--%s %s: not a %s", o->name,
+			    val != NULL ? val : "", (o->flags & VT_PF_TIME) ?
+			    "duration (seconds, or with a unit: 500ms, 10s, 5m, "
+			    "2h)" : "number");
 			return (-1);
 		}
 		if (d < o->min || d > o->max) {

@@ -35,6 +35,11 @@ enum vt_param_kind {
 /* VT_P_U64 that also takes "auto" (stored as VT_PARAM_AUTO). */
 #define VT_PF_AUTO	0x4
 
+/* Integer that takes a binary size suffix: 64k, 2M, 1G. */
+#define VT_PF_SIZE	0x8
+/* Seconds that take a unit: 500ms, 10s, 5m, 2h, 1d. */
+#define VT_PF_TIME	0x10
+
 #define VT_PARAM_AUTO	UINT64_MAX
 
 /* One value of a VT_P_ENUM: "name" or "name|alias|alias". */
@@ -85,8 +90,14 @@ void vt_param_help(const struct vt_param *p, FILE *f);
 /* One line "vmtorture: ..." on stderr (a usage error). */
 void vt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Parse a whole-string non-negative integer / finite double; 0 or -1. */
+/*
+ * Parse a whole string; 0 or -1.  Integers are decimal, hexadecimal only
+ * with 0x; sizes take k/M/G (x1024); durations are seconds or take a unit
+ * (ms, s, m, h, d).
+ */
 int vt_parse_u64(const char *s, uint64_t *out);
 int vt_parse_double(const char *s, double *out);
+int vt_parse_size(const char *s, uint64_t *out);
+int vt_parse_duration(const char *s, double *out);
 
 #endif /* VT_STRESS_PARAM_H */

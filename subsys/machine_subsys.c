@@ -20,10 +20,10 @@
 
 static const struct vt_param machine_params[] = {
 	{ "pages", 0, VT_P_U64, OFF(pages), 64, 1 << 22, "N",
-	    "physical frames of the simulated machine", 0, 65536 },
+	    "physical frames of the simulated machine", VT_PF_SIZE, 65536 },
 	{ "throttlefree", 0, VT_P_U64, OFF(throttlefree), 0, 1 << 22, "N",
 	    "ptable_alloc fails at or below N free frames (auto: pages/64)",
-	    VT_PF_AUTO, 0, "auto" },
+	    VT_PF_AUTO | VT_PF_SIZE, 0, "auto" },
 };
 
 static uint64_t
