@@ -93,9 +93,13 @@ const struct vt_param vt_engine_params[] = {
 const size_t vt_engine_nparams = sizeof (vt_engine_params) /
     sizeof (vt_engine_params[0]);
 
-/* What the parse saw (one parse per process). */
+/*
+ * What the parse saw (one parse per process): which of --duration and
+ * --ops the command line and the INI file gave (the command line wins).
+ */
 static struct {
-	bool	duration_given, ops_given;
+	bool	duration_given, ops_given;		/* resolved */
+	bool	dur_cli, ops_cli, dur_file, ops_file;
 } ps;
 
 void *
@@ -238,16 +242,23 @@ vt_config_set(struct vt_config *c, const char *name, const char *val,
 	    i++) {
 		if (strcmp(p->name, name) != 0)
 			continue;
-		if (vt_param_apply(p, (void *)(uintptr_t)block, val) != 0)
+		vt_usage_prefix(where);
+		r = vt_param_apply(p, (void *)(uintptr_t)block, val);
+		vt_usage_prefix(NULL);
+		if (r != 0)
 			return (-1);
 		if (ss == NULL && p->off == OFF(duration))
-			ps.duration_given = true;
+			*(where[0] ? &ps.dur_file : &ps.dur_cli) = true;
 		if (ss == NULL && p->off == OFF(ops))
-			ps.ops_given = true;
+			*(where[0] ? &ps.ops_file : &ps.ops_cli) = true;
 		return (0);
 	}
-	if ((r = vt_config_role_index(c, name)) >= 0)
-		return (vt_config_set_role(c, (uint32_t)r, val));
+	if ((r = vt_config_role_index(c, name)) >= 0) {
+		vt_usage_prefix(where);
+		r = vt_config_set_role(c, (uint32_t)r, val);
+		vt_usage_prefix(NULL);
+		return (r);
+	}
 	/* An option of a subsystem this scenario does not use. */
 	for (int s = 0; all != NULL && all[s] != NULL; s++)
 		for (uint32_t i = 0; i < all[s]->nparams; i++)
@@ -362,11 +373,14 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 	char err[256];
 	uint32_t n;
 
-	if (ps.duration_given && ps.ops_given) {
-		vt_usage_err("--duration and --ops are exclusive (give "
-		    "one)");
+	if ((ps.dur_cli && ps.ops_cli) || (!ps.dur_cli && !ps.ops_cli &&
+	    ps.dur_file && ps.ops_file)) {
+		vt_usage_err("--duration and --ops are exclusive (give one)");
 		return (-1);
 	}
+	/* The command line's bound overrides the file's. */
+	ps.duration_given = ps.dur_cli || (ps.dur_file && !ps.ops_cli);
+	ps.ops_given = ps.ops_cli || (ps.ops_file && !ps.dur_cli);
 	if (c->sched != VT_SCHED_FREE) {
 		/* Controlled mode: no wall clock, runs are bounded by ops. */
 		if (ps.duration_given) {
@@ -475,6 +489,51 @@ exact_name(int argc, char **argv, const char *name)
 #define VAL_WORD	1000
 #define MAX_WORDS	(VT_MAX_ROLES + 256)
 
+/* `run --help` without a scenario. */
+static void
+generic_help(void)
+{
+	printf("usage: vmtorture run SCENARIO [options]\n"
+	    "       vmtorture run -f FILE.ini [options]   (the file names the "
+	    "scenario)\n"
+	    "`vmtorture list` shows the scenarios; `vmtorture run SCENARIO "
+	    "--help` its roles\nand every option with its default.\n\n");
+	vt_config_print_options(stdout, NULL);
+}
+
+/*
+ * The scenario of a command line that does not start with one: the
+ * `scenario =` of its first -f FILE.  NULL (message printed) if none.
+ */
+static const struct vt_scenario_ops *
+scenario_from_file(int argc, char **argv)
+{
+	char name[64];
+
+	for (int i = 0; i < argc; i++) {
+		const char *path = NULL;
+
+		if (strcmp(argv[i], "-f") == 0 && i + 1 < argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "-f", 2) == 0 && argv[i][2] != '\0')
+			path = argv[i] + 2;
+		else if (strcmp(argv[i], "--") == 0)
+			break;
+		if (path == NULL)
+			continue;
+		if (vt_config_ini_scenario(path, name, sizeof (name)) != 0)
+			return (NULL);
+		if (vt_scenario_find(name) == NULL) {
+			vt_usage_err("%s: scenario %s: unknown scenario (see "
+			    "`vmtorture list`)", path, name);
+			return (NULL);
+		}
+		return (vt_scenario_find(name));
+	}
+	vt_usage_err("run: missing scenario (see `vmtorture list`)");
+	return (NULL);
+}
+
 int
 vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
     int argc, char **argv)
@@ -485,22 +544,42 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	const struct vt_subsys_ops *ss;
 	const struct vt_param *p;
 	const void *block;
+	char *av[512];
 	size_t n = 0;
-	int ch, li = 0;
+	int ch, li = 0, ac = 0, pass;
 
 	*scp = NULL;
-	if (argc < 1 || argv[0] == NULL || argv[0][0] == '-' ||
-	    argv[0][0] == '\0') {
-		vt_usage_err("run: missing scenario (see `vmtorture "
-		    "list`)");
+	if (argc < 1 || argv[0] == NULL || argv[0][0] == '\0') {
+		vt_usage_err("run: missing scenario (see `vmtorture list`)");
 		return (-1);
 	}
-	sc = vt_scenario_find(argv[0]);
-	if (sc == NULL) {
-		vt_usage_err("run %s: unknown scenario (see `vmtorture "
-		    "list`)", argv[0]);
+	if (argv[0][0] == '-') {
+		if (argc == 1 && (strcmp(argv[0], "--help") == 0 ||
+		    strcmp(argv[0], "-h") == 0)) {
+			generic_help();
+			return (1);
+		}
+		if ((sc = scenario_from_file(argc, argv)) == NULL)
+			return (-1);
+	} else if ((sc = vt_scenario_find(argv[0])) == NULL) {
+		vt_usage_err("run %s: unknown scenario (see `vmtorture list`)",
+		    argv[0]);
+		return (-1);
+	} else {
+		argv++;
+		argc--;
+	}
+	if (argc + 2 > (int)(sizeof (av) / sizeof (av[0]))) {
+		vt_usage_err("run: more than %zu arguments",
+		    sizeof (av) / sizeof (av[0]) - 2);
 		return (-1);
 	}
+	/* getopt's argv: a program name, then the options. */
+	av[ac++] = (char *)(uintptr_t)"run";
+	for (int i = 0; i < argc; i++)
+		av[ac++] = argv[i];
+	av[ac] = NULL;
+
 	*scp = sc;
 	memset(&ps, 0, sizeof (ps));
 	vt_config_base(c, sc);
@@ -534,56 +613,67 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	lo[n].val = 'h';
 	memset(&lo[n + 1], 0, sizeof (lo[n + 1]));
 
+	/*
+	 * Pass 0 loads the -f files, pass 1 applies the other options, so
+	 * the command line overrides a file wherever -f stands.
+	 */
 	opterr = 0;
-	optind = 0;	/* glibc: full re-initialisation */
-	while ((ch = getopt_long(argc, argv, ":qhf:", lo, &li)) != -1) {
-		if (ch >= VAL_WORD && ch < VAL_WORD + (int)n &&
-		    !exact_name(argc, argv, lo[li].name)) {
-			vt_usage_err("unknown option '%s' (options take their "
-			    "whole name: did you mean --%s?)", opt_word(argc,
-			    argv), lo[li].name);
-			return (-1);
-		}
-		if (ch == 'h') {
-			run_help(c, sc);
-			return (1);
-		} else if (ch == 'q') {
-			c->quiet = true;
-		} else if (ch == 'f') {
-			if (vt_config_load_ini(c, optarg) != 0)
-				return (-1);
-		} else if (ch >= VAL_WORD && ch < VAL_WORD + (int)n) {
-			if (vt_config_set(c, names[ch - VAL_WORD], optarg,
-			    "") != 0)
-				return (-1);
-		} else if (ch == ':') {
-			vt_usage_err("%s: missing argument",
-			    argv[optind - 1]);
-			return (-1);
-		} else if (optopt != 0 && optopt < VAL_WORD) {
-			vt_usage_err("unknown option '-%c' (see "
-			    "`vmtorture list`)", optopt);
-			return (-1);
-		} else {
-			const char *a = argv[optind - 1];
-
-			/* A subsystem's option this scenario does not use? */
-			if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
-				char name[96];
-
-				snprintf(name, sizeof (name), "%.*s",
-				    (int)strcspn(a + 2, "="), a + 2);
-				(void) vt_config_set(c, name, NULL, "");
-			} else {
-				vt_usage_err("unknown option '%s' (see "
-				    "`vmtorture list`)", a);
+	for (pass = 0; pass < 2; pass++) {
+		optind = 0;	/* glibc: full re-initialisation */
+		while ((ch = getopt_long(ac, av, ":qhf:", lo, &li)) != -1) {
+			if (pass == 0) {
+				if (ch == 'f' &&
+				    vt_config_load_ini(c, optarg) != 0)
+					return (-1);
+				continue;
 			}
-			return (-1);
+			if (ch >= VAL_WORD && ch < VAL_WORD + (int)n &&
+			    !exact_name(ac, av, lo[li].name)) {
+				vt_usage_err("unknown option '%s' (options take "
+				    "their whole name: did you mean --%s?)",
+				    opt_word(ac, av), lo[li].name);
+				return (-1);
+			}
+			if (ch == 'h') {
+				run_help(c, sc);
+				return (1);
+			} else if (ch == 'q') {
+				c->quiet = true;
+			} else if (ch == 'f') {
+				continue;	/* pass 0 */
+			} else if (ch >= VAL_WORD && ch < VAL_WORD + (int)n) {
+				if (vt_config_set(c, names[ch - VAL_WORD],
+				    optarg, "") != 0)
+					return (-1);
+			} else if (ch == ':') {
+				vt_usage_err("%s: missing argument",
+				    av[optind - 1]);
+				return (-1);
+			} else if (optopt != 0 && optopt < VAL_WORD) {
+				vt_usage_err("unknown option '-%c' (see "
+				    "`vmtorture list`)", optopt);
+				return (-1);
+			} else {
+				const char *a = av[optind - 1];
+
+				/* A subsystem's option this scenario lacks? */
+				if (strncmp(a, "--", 2) == 0 && a[2] != '\0') {
+					char name[96];
+
+					snprintf(name, sizeof (name), "%.*s",
+					    (int)strcspn(a + 2, "="), a + 2);
+					(void) vt_config_set(c, name, NULL, "");
+				} else {
+					vt_usage_err("unknown option '%s' (see "
+					    "`vmtorture list`)", a);
+				}
+				return (-1);
+			}
 		}
 	}
-	if (optind < argc) {
+	if (optind < ac) {
 		vt_usage_err("run %s: unexpected argument '%s'", sc->name,
-		    argv[optind]);
+		    av[optind]);
 		return (-1);
 	}
 	return (validate(c, sc));

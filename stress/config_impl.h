@@ -47,6 +47,8 @@ void vt_config_bound_mode(struct vt_config *c, bool duration_given,
 
 /* -f FILE.ini (ini.c): 0 or -1 (message printed). */
 int vt_config_load_ini(struct vt_config *c, const char *path);
+/* The [global] scenario = NAME of an INI file; 0 or -1 (message printed). */
+int vt_config_ini_scenario(const char *path, char *buf, size_t len);
 
 
 #endif /* VT_STRESS_CONFIG_IMPL_H */

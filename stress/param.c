@@ -19,16 +19,38 @@
 
 #include "../locks/lockops.h"
 
+static char usage_prefix[320];
+
+void
+vt_usage_prefix(const char *p)
+{
+	snprintf(usage_prefix, sizeof (usage_prefix), "%s", p != NULL ? p : "");
+}
+
+/*
+ * Bytes that are not printable are shown as \xNN, so a binary file's
+ * contents never reach the terminal raw.
+ */
 void
 vt_usage_err(const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
+	char buf[512], out[1024];
+	size_t n = 0;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof (buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "vmtorture: %s\n", buf);
+	for (const unsigned char *s = (const unsigned char *)buf;
+	    *s != '\0' && n + 5 < sizeof (out); s++) {
+		if (*s >= 0x20 && *s < 0x7f)
+			out[n++] = (char)*s;
+		else
+			n += (size_t)snprintf(out + n, sizeof (out) - n, "\\x%02x",
+			    *s);
+	}
+	out[n] = '\0';
+	fprintf(stderr, "vmtorture: %s%s\n", usage_prefix, out);
 }
 
 /*

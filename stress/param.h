@@ -89,6 +89,8 @@ void vt_param_help(const struct vt_param *p, FILE *f);
 
 /* One line "vmtorture: ..." on stderr (a usage error). */
 void vt_usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Put p ("FILE:LINE: ") before the next usage errors (NULL: none). */
+void vt_usage_prefix(const char *p);
 
 /*
  * Parse a whole string; 0 or -1.  Integers are decimal, hexadecimal only
