@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "output.h"
 #include "run.h"
 #include "sched.h"
 #include "subsys.h"
@@ -261,6 +262,18 @@ vt_run_main(int argc, char **argv)
 		return (VT_EXIT_PASS);	/* --help */
 	default:
 		return (VT_EXIT_USAGE);
+	}
+	/* Outputs are checked before the run, not found unwritable after it. */
+	if ((R.cfg.json != NULL && vt_output_check("--json", R.cfg.json) != 0) ||
+	    (R.cfg.trace != NULL && vt_output_check("--trace", R.cfg.trace) != 0))
+		return (VT_EXIT_USAGE);
+	if (R.cfg.json != NULL) {
+		/* An older file must not go on saying "pass" if we are killed. */
+		r->cfg = &R.cfg;
+		r->result = "running";
+		if (vt_report_json(r, R.cfg.json) != 0)
+			return (VT_EXIT_USAGE);
+		r->result = NULL;
 	}
 	if (R.cfg.tap)
 		printf("1..1\n");

@@ -12,10 +12,12 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "output.h"
 #include "run.h"
 #include "subsys.h"
 #include "../locks/atomic.h"
@@ -310,12 +312,24 @@ json_u64(uint64_t v)
 	return (json_object_new_uint64(v));
 }
 
-/* "stats" (every counter by kernel name), "locks" and the tables. */
+/*
+ * "stats" (every counter by kernel name), "locks" and the tables; empty
+ * (stats_collected false) when the run ended while workers still ran.
+ */
 static void
 json_stats(const struct vt_report *r, json_object *root)
 {
 	json_object *st = json_object_new_object();
 	json_object *locks = json_object_new_object();
+
+	json_object_object_add(root, "stats_collected",
+	    json_object_new_boolean(r->have_stats));
+	if (!r->have_stats) {
+		json_object_object_add(root, "stats", st);
+		json_object_object_add(root, "locks", locks);
+		json_object_object_add(root, "kmem", json_object_new_object());
+		return;
+	}
 
 	for (uint32_t i = 0; i < r->ncounters; i++)
 		json_object_object_add(st, r->counters[i].name,
@@ -366,8 +380,14 @@ vt_report_json(const struct vt_report *r, const char *path)
 	json_object_object_add(root, "subsystems", subs);
 	json_object_object_add(root, "seed", json_u64(c->seed));
 	json_object_object_add(root, "config", vt_config_json(c));
-	json_object_object_add(root, "result",
-	    json_object_new_string(r->failed ? "fail" : "pass"));
+	json_object_object_add(root, "version",
+	    json_object_new_string(vt_version()));
+	json_object_object_add(root, "build", json_object_new_string(vt_build()));
+	json_object_object_add(root, "result", json_object_new_string(
+	    r->result != NULL ? r->result : !r->failed ? "pass" :
+	    r->exit_code == VT_EXIT_HANG ? "hang" : "fail"));
+	json_object_object_add(root, "exit_code",
+	    json_object_new_int(r->exit_code));
 	json_object_object_add(root, "seconds",
 	    json_object_new_double(r->seconds));
 	FOREACH_SUBSYS(c, ss) {
@@ -399,9 +419,10 @@ vt_report_json(const struct vt_report *r, const char *path)
 		json_object_object_add(roles, c->roles[i]->name, o);
 	}
 	json_object_object_add(root, "roles", roles);
-	if (r->have_stats)
-		json_stats(r, root);
+	json_stats(r, root);
 	json_object_object_add(root, "audits", json_u64(r->audits));
+	json_object_object_add(root, "audit_objects",
+	    json_u64(r->audit_objects));
 	if (r->controlled) {
 		json_object *so = json_object_new_object();
 		char hash[32];
@@ -432,11 +453,23 @@ vt_report_json(const struct vt_report *r, const char *path)
 			    json_u64(r->fail_step));
 		json_object_object_add(root, "failure", fo);
 	}
-	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_NOSLASHESCAPE) != 0) {
-		fprintf(stderr, "vmtorture: --json %s: cannot write: %s\n", path,
-		    json_util_get_last_err());
-		rc = -1;
+	{
+		size_t len;
+		const char *s = json_object_to_json_string_length(root,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &len);
+		char *text = malloc(len + 2);
+
+		if (s == NULL || text == NULL) {
+			fprintf(stderr, "vmtorture: --json %s: out of memory\n",
+			    path);
+			rc = -1;
+		} else {
+			memcpy(text, s, len);
+			text[len] = '\n';
+			rc = vt_output_write("--json", path, text, len + 1);
+		}
+		free(text);
 	}
 	json_object_put(root);
 	return (rc);

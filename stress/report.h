@@ -73,6 +73,8 @@ struct vt_report {
 	uint64_t	sched_preemptions;	/* switches away from a runnable task */
 	uint64_t	sched_k;		/* pct k in force (learned or given) */
 	uint64_t	trace_hash;		/* FNV-1a of the decisions */
+	/* "running", "pass", "fail", "hang" or "interrupted" (NULL: derived). */
+	const char	*result;
 	/* Failure (failed == false: pass). */
 	bool		failed;
 	int		exit_code;		/* the run's exit code */
