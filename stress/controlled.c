@@ -83,7 +83,7 @@ controlled_body(void *arg)
 	struct vt_worker *w = arg;
 	uint64_t limit = w->cfg->ops;
 
-	while (w->nops < limit) {
+	while (w->nops < limit && !vt_engine_interrupted()) {
 		if (CB.due)
 			controlled_park();
 		w->role->op(w);

@@ -195,6 +195,45 @@ vt_engine_audit_now(bool stats_if_fail)
 
 /* ---- the run ---- */
 
+/*
+ * SIGINT/SIGTERM: the first one asks the run to stop at the next safe
+ * point (final audit, summary, JSON "interrupted", exit 128 + signal); a
+ * second one ends the process at once, unless it comes within a second of
+ * the first (timeout(1) signals the child and then its process group: one
+ * request, delivered twice).
+ */
+static int64_t first_stop_ns;	/* handler only */
+
+static void
+on_stop_signal(int sig)
+{
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (__atomic_exchange_n(&R.interrupted, (uint32_t)sig,
+	    __ATOMIC_SEQ_CST) == 0) {
+		__atomic_store_n(&first_stop_ns, now, __ATOMIC_RELAXED);
+		return;
+	}
+	if (now - __atomic_load_n(&first_stop_ns, __ATOMIC_RELAXED) >
+	    1000000000)
+		_exit(128 + sig);
+}
+
+static void
+install_stop_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	(void) sigaction(SIGINT, &sa, NULL);
+	(void) sigaction(SIGTERM, &sa, NULL);
+}
+
 static void
 boot(void)
 {
@@ -205,6 +244,7 @@ boot(void)
 	vt_lock_select(lo);
 	vt_panic_hook = vt_engine_panic;
 	vt_engine_install_crash_handlers();
+	install_stop_handlers();
 	for (int i = 0; ssp != NULL && ssp[i] != NULL; i++) {
 		err[0] = '\0';
 		if (ssp[i]->boot != NULL &&
@@ -345,9 +385,13 @@ vt_run_main(int argc, char **argv)
 	VT_POKE(R.world, W_BOOT);
 	vt_panic_hook = NULL;
 
+	if (vt_engine_interrupted()) {
+		r->result = "interrupted";
+		r->exit_code = 128 + (int)R.interrupted;
+	}
 	vt_report_print(r, stdout);
 	fflush(stdout);
 	if (R.cfg.json != NULL && vt_report_json(r, R.cfg.json) != 0)
 		return (VT_EXIT_INTERNAL);
-	return (VT_EXIT_PASS);
+	return (r->exit_code);
 }

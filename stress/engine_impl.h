@@ -50,6 +50,11 @@ struct vt_engine_run {
 	uint32_t	failing;		/* first failure wins; atomics */
 	struct vt_report rep;			/* the failing/finishing thread */
 	FILE		*trace;			/* --trace (controlled mode) */
+	/*
+	 * SIGINT/SIGTERM received (its number), set by the handler with an
+	 * atomic store; the run stops at the next safe point.
+	 */
+	uint32_t	interrupted;
 };
 extern struct vt_engine_run R;
 
@@ -68,6 +73,13 @@ void vt_engine_panic(const char *check, const char *msg);
 void vt_engine_install_crash_handlers(void);
 void vt_engine_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *vt_engine_role_name(const struct vt_worker *w);
+
+/* True once SIGINT/SIGTERM asked the run to stop (relaxed load). */
+static inline bool
+vt_engine_interrupted(void)
+{
+	return (__atomic_load_n(&R.interrupted, __ATOMIC_RELAXED) != 0);
+}
 
 /* engine.c: audit now (world stopped); fails the run on a violation. */
 void vt_engine_audit_now(bool stats_if_fail);

@@ -161,6 +161,7 @@ void
 vt_engine_run_free(void)
 {
 	double t, end = 0, next_audit = 0, audit_secs;
+	sigset_t stop, old;
 	bool by_time = R.cfg.duration > 0;
 
 	wd_last = calloc(R.nworkers, sizeof (*wd_last));
@@ -171,11 +172,17 @@ vt_engine_run_free(void)
 	pthread_mutex_lock(&R.pk);
 	R.nactive = R.nworkers;
 	pthread_mutex_unlock(&R.pk);
+	/* Workers never take SIGINT/SIGTERM: the main thread handles them. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (uint32_t i = 0; i < R.nworkers; i++) {
 		if (pthread_create(&R.threads[i], NULL, worker_main,
 		    R.workers[i]) != 0)
 			vt_engine_internal_error("pthread_create failed");
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	R.t_start = vt_engine_now();
 	end = R.t_start + R.cfg.duration;
 	if (R.cfg.audit_interval > 0)
@@ -199,6 +206,8 @@ vt_engine_run_free(void)
 		if (active == 0)
 			break;
 		if (by_time && t >= end)
+			break;
+		if (vt_engine_interrupted())
 			break;
 		watchdog_check(t);
 		if (next_audit != 0 && t >= next_audit) {

@@ -293,12 +293,18 @@ vt_report_print(const struct vt_report *r, FILE *f)
 	line(f, tap, "%s", cmd);
 	if (r->failed)
 		line(f, tap, "RESULT: FAIL (%s)", r->check);
+	else if (r->result != NULL && strcmp(r->result, "interrupted") == 0)
+		line(f, tap, "RESULT: INTERRUPTED (signal %d; every check "
+		    "passed until then)", r->exit_code - 128);
 	else
 		line(f, tap, "RESULT: PASS");
 	if (tap) {
 		if (r->failed)
 			fprintf(f, "not ok 1 - %s seed %" PRIu64 " (%s)\n",
 			    c->scenario, c->seed, r->check);
+		else if (r->result != NULL)
+			fprintf(f, "not ok 1 - %s seed %" PRIu64 " (%s)\n",
+			    c->scenario, c->seed, r->result);
 		else
 			fprintf(f, "ok 1 - %s seed %" PRIu64 "\n", c->scenario,
 			    c->seed);
