@@ -41,7 +41,8 @@ def strip_command(args, source):
         if x in ('-o', '-MQ', '-MF', '-MT'):
             skip = True
             continue
-        if x in ('-MD', '-MMD', '-c') or x == source:
+        if x in ('-MD', '-MMD', '-c') or x == source or \
+                x.startswith('-fdiagnostics-color'):
             continue
         out.append(x)
     return out

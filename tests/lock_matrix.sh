@@ -1,18 +1,17 @@
 #!/bin/sh
-# lock_matrix.sh VMTORTURE OPS MAXSCEN - TAP: scenario x lock back end.  Each
-# scenario of `vmtorture list --names` (the first MAXSCEN of them; 0: all)
-# with each lock back end of `vmtorture list` except the `busted` canary
-# (tests/busted.sh) runs free with 4 workers and --ops OPS, and controlled
-# (--sched random, --ops 100); every run must pass.  A scenario may refuse a
+# lock_matrix.sh VMTORTURE OPS MODES - TAP: scenario x lock back end.  Each
+# scenario of `vmtorture list --names` with each lock back end of `vmtorture
+# list` except the `busted` canary (tests/busted.sh) runs in each of MODES
+# ("free", "random" or "free random"): free with 4 workers and --ops OPS,
+# controlled with --sched random --ops 100; every run must pass.  A scenario may refuse a
 # back end (usage error, exit 2) only when `vmtorture list` shows it without
 # try-lock: that cell is a skip.
-V=${1:?usage: lock_matrix.sh PATH-TO-VMTORTURE OPS MAXSCEN}
+V=${1:?usage: lock_matrix.sh PATH-TO-VMTORTURE OPS MODES}
 OPS=${2:?ops}
-MAX=${3:?maxscen}
+MODES=${3:?modes}
 T=$(mktemp -d "${TMPDIR:-/tmp}/lock_matrix.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 names=$("$V" list --names) || { echo "Bail out! $V list --names failed"; exit 0; }
-[ "$MAX" -gt 0 ] && names=$(echo "$names" | head -n "$MAX")
 # The back-end table: "  NAME  init lock trylock unlock waits  description".
 "$V" list >"$T/list" || { echo "Bail out! $V list failed"; exit 0; }
 awk '/^lock back ends/ { on = 1; next }
@@ -22,12 +21,19 @@ awk '/^lock back ends/ { on = 1; next }
 grep -q '^busted ' "$T/locks" || { echo "Bail out! no busted back end in $V list"; exit 0; }
 locks=$(awk '$1 != "busted" { print $1 }' "$T/locks")
 [ -n "$names" ] && [ -n "$locks" ] || { echo "Bail out! no scenarios or no lock back ends"; exit 0; }
-echo "1..$(($(echo "$names" | wc -l) * $(echo "$locks" | wc -l) * 2))"
+nmodes=0
+for mode in $MODES; do
+	case $mode in
+	free|random) nmodes=$((nmodes + 1)) ;;
+	*) echo "Bail out! unknown mode $mode"; exit 0 ;;
+	esac
+done
+echo "1..$(($(echo "$names" | wc -l) * $(echo "$locks" | wc -l) * nmodes))"
 n=0
 for sc in $names; do
 	for lk in $locks; do
 		try=$(awk -v l="$lk" '$1 == l { print $2 }' "$T/locks")
-		for mode in free random; do
+		for mode in $MODES; do
 			n=$((n + 1))
 			if [ $mode = free ]; then
 				set -- --threads 4 --ops "$OPS"
