@@ -1,10 +1,11 @@
 /*
- * machine.c - the simulated machine under the port: panic and asserts,
- * kmem caches with fault injection, the per-thread PRNG, the page_t array
- * and its frames, the frame allocator, page locks and page attributes.
+ * machine.c - the simulated machine under the port: kmem caches with fault
+ * injection, the per-thread PRNG, the page_t array and its frames, the
+ * frame allocator, page locks and page attributes.  (panic and the asserts
+ * are base/panic.c.)
  *
  * This is harness code (vt_ names) except where it stands in for a kernel
- * routine of the same name (panic, kmem_*, page_*, hat_page_*attr); those
+ * routine of the same name (kmem_*, page_*, hat_page_*attr); those
  * keep the kernel's contract as the digest (§4, §8) describes it.
  *
  * Locking:
@@ -29,136 +30,25 @@
 
 #include "sys.h"
 #include "../locks/locktable.h"
-
-/* ------------------------------------------------------------------ */
-/* panic, asserts, named failures                                      */
-/* ------------------------------------------------------------------ */
-
-const char *volatile panicstr;
-vt_panic_hook_t vt_panic_hook;
-
-/* Set once by the first thread to fail (atomics). */
-static int vt_panicking;
-static kthread_t *vt_panic_thread;	/* atomics */
-static char vt_panic_buf[1024];		/* written by the first panicker only */
-
-/*
- * A second failure while the first one is being reported.  If it is the
- * same thread (the report itself failed), give up at once.  Otherwise wait
- * a few seconds so the first report can finish, yielding so the controlled
- * scheduler can keep running the first panicker, then leave.
- */
-static void __attribute__((noreturn))
-vt_panic_second(const char *check, const char *msg)
-{
-	struct timespec ts = { 0, 1000000 };	/* 1 ms */
-	int i;
-
-	if (__atomic_load_n(&vt_panic_thread, __ATOMIC_ACQUIRE) == curthread) {
-		fprintf(stderr, "panic: recursive failure (%s): %s\n", check,
-		    msg);
-		fflush(stderr);
-		_exit(1);
-	}
-	for (i = 0; i < 10000; i++) {
-		vt_sched_point(VT_SP_YIELD, &vt_panicking);
-		nanosleep(&ts, NULL);
-	}
-	_exit(1);
-}
-
-/*
- * Common tail of every failure: the first caller publishes the message in
- * panicstr and hands it to the engine's hook (which prints the replay line
- * and the flight recorders and exits 1); without a hook it prints the
- * message and exits 1.
- */
-static void __attribute__((noreturn))
-vt_fail_common(const char *check, const char *fmt, va_list ap)
-{
-	char local[1024];
-	int expect = 0;
-
-	if (!__atomic_compare_exchange_n(&vt_panicking, &expect, 1, 0,
-	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-		(void) vsnprintf(local, sizeof (local), fmt, ap);
-		vt_panic_second(check, local);
-	}
-	__atomic_store_n(&vt_panic_thread, curthread, __ATOMIC_RELEASE);
-	(void) vsnprintf(vt_panic_buf, sizeof (vt_panic_buf), fmt, ap);
-	/*
-	 * panicstr is read with plain loads by USE_HAT_RESERVES(); the store
-	 * is atomic, and from here on the process only reports and exits.
-	 */
-	__atomic_store_n((const char **)&panicstr, vt_panic_buf,
-	    __ATOMIC_SEQ_CST);
-	if (vt_panic_hook != NULL)
-		vt_panic_hook(check, vt_panic_buf);
-	if (strcmp(check, "panic") == 0)
-		fprintf(stderr, "panic: %s\n", vt_panic_buf);
-	else
-		fprintf(stderr, "panic: [%s] %s\n", check, vt_panic_buf);
-	fflush(stderr);
-	exit(1);
-}
-
-void
-panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_fail_common("panic", fmt, ap);
-}
-
-static void __attribute__((noreturn))
-vt_fail_l(const char *check, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_fail_common(check, fmt, ap);
-}
-
-void
-vt_assfail(const char *expr, const char *file, int line)
-{
-	vt_fail_l("assert", "assertion failed: %s, file: %s, line: %d",
-	    expr, file, line);
-}
-
-void
-vt_fail(const char *check, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vt_fail_common(check, fmt, ap);
-}
+#include "../locks/prng.h"
 
 /* ------------------------------------------------------------------ */
 /* Per-thread PRNG                                                     */
 /* ------------------------------------------------------------------ */
 
 /*
- * xorshift128+ over t->t_rng (owner only).  An all-zero state would stay
- * zero forever, so it is replaced by a fixed non-zero one (still
- * deterministic).
+ * The kthread's fault-injection draws: xorshift128+ over t->t_rng (owner
+ * only; locks/prng.h).  An all-zero state would stay zero forever, so it
+ * is replaced by a fixed non-zero one (still deterministic).
  */
 uint64_t
 vt_thread_rand(kthread_t *t)
 {
-	uint64_t s1 = t->t_rng[0];
-	uint64_t s0 = t->t_rng[1];
-
-	if ((s0 | s1) == 0) {
-		s1 = 0x9e3779b97f4a7c15ULL;
-		s0 = 0xbf58476d1ce4e5b9ULL ^ t->t_id;
+	if ((t->t_rng[0] | t->t_rng[1]) == 0) {
+		t->t_rng[0] = 0x9e3779b97f4a7c15ULL;
+		t->t_rng[1] = 0xbf58476d1ce4e5b9ULL ^ t->t_id;
 	}
-	t->t_rng[0] = s0;
-	s1 ^= s1 << 23;
-	t->t_rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-	return (t->t_rng[1] + s0);
+	return (vt_prng_xorshift128p(t->t_rng));
 }
 
 /* ------------------------------------------------------------------ */

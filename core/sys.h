@@ -1,6 +1,7 @@
 /*
  * sys.h - the small slice of the illumos kernel environment the port needs:
- * basic types, panic/ASSERT/VERIFY, kmem caches with fault injection.
+ * basic types and panic/ASSERT/VERIFY (from base/), the lock layer, kmem
+ * caches with fault injection.
  */
 #ifndef VT_CORE_SYS_H
 #define VT_CORE_SYS_H
@@ -10,52 +11,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../base/panic.h"
+#include "../base/types.h"
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
 #include "../locks/kthread.h"
-
-typedef unsigned int	uint_t;
-typedef unsigned long	ulong_t;
-typedef unsigned char	uchar_t;
-typedef unsigned short	ushort_t;
-typedef uint64_t	u_offset_t;
-typedef uint64_t	pfn_t;
-typedef uint64_t	pgcnt_t;
-typedef uint64_t	paddr_t;
-typedef char		*caddr_t;
-typedef int8_t		level_t;
-typedef int		boolean_t;
-
-#define B_FALSE		0
-#define B_TRUE		1
-#define PFN_INVALID	((pfn_t)-1)
-
-#ifndef MIN
-#define MIN(a, b)	((a) < (b) ? (a) : (b))
-#define MAX(a, b)	((a) > (b) ? (a) : (b))
-#endif
-
-/*
- * panic() never returns.  The stress engine installs vt_panic_hook to print
- * the replay line, the failing check and the flight recorders, then exit 1.
- * panicstr is non-NULL once any thread has panicked.
- */
-extern const char *volatile panicstr;
-typedef void (*vt_panic_hook_t)(const char *check, const char *msg);
-extern vt_panic_hook_t vt_panic_hook;
-
-void panic(const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 1, 2)));
-void vt_assfail(const char *expr, const char *file, int line)
-    __attribute__((noreturn));
-/* Fail with a named check class ("audit", "assert", "watchdog", ...). */
-void vt_fail(const char *check, const char *fmt, ...)
-    __attribute__((noreturn, format(printf, 2, 3)));
-
-/* Asserts are always compiled in (DESIGN §5). */
-#define ASSERT(x)	((x) ? (void)0 : vt_assfail(#x, __FILE__, __LINE__))
-#define VERIFY(x)	ASSERT(x)
-#define ASSERT3U(a, op, b) ASSERT((uint64_t)(a) op (uint64_t)(b))
 
 /*
  * kmem caches.  KM_SLEEP never fails.  KM_NOSLEEP may fail on demand: with a

@@ -24,7 +24,8 @@
 #include "lockops.h"
 #include "sched_ctl.h"
 #include "locktable.h"
-#include "../core/sys.h"
+#include "atomic.h"
+#include "../base/panic.h"
 
 /* Mutexes alive (init minus destroy); atomics. */
 static uint64_t mutex_live;

@@ -1,5 +1,6 @@
 /*
- * kthread.c - the current-thread handle and per-thread lock queue nodes.
+ * kthread.c - the current-thread handle (also panic's view of it) and
+ * per-thread lock queue nodes.
  *
  * Harness code (not ported).  Each OS thread carries one pointer to the
  * kthread_t running on it; the engine sets it once per worker in free mode,
@@ -15,7 +16,8 @@
 #include <string.h>
 
 #include "prng.h"
-#include "../core/sys.h"
+#include "sched_point.h"
+#include "../base/panic.h"
 
 static cpu_t boot_cpu = { .cpu_seqid = 0 };
 
@@ -38,6 +40,35 @@ void
 vt_thread_set_current(kthread_t *t)
 {
 	vt_kthread_self = t;
+}
+
+/*
+ * What panic() (base/, which knows no threads) asks of the thread layer:
+ * who is running, and a yield schedule point while a second failure waits
+ * for the first one's report.  Registered before main(): every binary with
+ * kthreads links this file, since curthread refers to its variables.
+ */
+static const void *
+kthread_panic_self(void)
+{
+	return (curthread);
+}
+
+static void
+kthread_panic_yield(const void *obj)
+{
+	vt_sched_point(VT_SP_YIELD, obj);
+}
+
+static const struct vt_panic_thread_ops kthread_panic_ops = {
+	.pto_self = kthread_panic_self,
+	.pto_yield = kthread_panic_yield,
+};
+
+static void __attribute__((constructor))
+kthread_panic_register(void)
+{
+	vt_panic_set_thread_ops(&kthread_panic_ops);
 }
 
 /* Clears t and gives it an id, a virtual CPU and a PRNG state from seed. */

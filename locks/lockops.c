@@ -28,7 +28,8 @@
 #include <sys/syscall.h>
 #include <ck_pr.h>
 
-#include "../core/sys.h"
+#include "atomic.h"
+#include "../base/panic.h"
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)

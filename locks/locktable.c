@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/sys.h"
+#include "../base/panic.h"
 
 /*
  * The registry, in creation order.  reg_lock protects reg_head, reg_tail,

@@ -1,9 +1,11 @@
 /*
  * prng.h - the project's seeded pseudo-random generators, in one place.
  *
- * splitmix64 expands a seed into state; xoshiro256** draws.  Everything
- * that must replay from a seed (worker operations, injected faults, the
- * controlled scheduler's decisions) uses these, never the clock.
+ * splitmix64 expands a seed into state; xoshiro256** draws; xorshift128+
+ * is the two-word generator in every kthread_t (t_rng: the kmem fault
+ * draws, vt_thread_rand in core/machine.c).  Everything that must replay
+ * from a seed (worker operations, injected faults, the controlled
+ * scheduler's decisions) uses these, never the clock.
  */
 #ifndef VT_LOCKS_PRNG_H
 #define VT_LOCKS_PRNG_H
@@ -58,6 +60,22 @@ vt_prng_below(uint64_t s[4], uint64_t n)
 	if (n <= 1)
 		return (0);
 	return ((uint64_t)(((unsigned __int128)vt_prng_next(s) * n) >> 64));
+}
+
+/*
+ * xorshift128+: next 64 random bits from a two-word state, which must not
+ * be all zero (it would stay zero).
+ */
+static inline uint64_t
+vt_prng_xorshift128p(uint64_t s[2])
+{
+	uint64_t s1 = s[0];
+	uint64_t s0 = s[1];
+
+	s[0] = s0;
+	s1 ^= s1 << 23;
+	s[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+	return (s[1] + s0);
 }
 
 #endif /* VT_LOCKS_PRNG_H */

@@ -3,12 +3,14 @@
 # seed and options give the same decisions, bit for bit.  For every scenario
 # and both strategies, RUNS runs with --trace must print one trace hash and
 # write byte-identical trace files; a different --sched-seed must differ.
+# The scenarios are those of `vmtorture list --names`.
 V=${1:?usage: sched_determinism.sh PATH-TO-VMTORTURE [RUNS]}
 RUNS=${2:-10}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sched_det.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-scenarios="map-unmap hment-steal htable-steal pageunload"
-echo "1..16"
+scenarios=$("$V" list --names) || { echo "Bail out! $V list --names failed"; exit 0; }
+[ -n "$scenarios" ] || { echo "Bail out! $V list --names printed no scenario"; exit 0; }
+echo "1..$(($(echo "$scenarios" | wc -l) * 4))"
 n=0
 for sc in $scenarios; do
 	for st in random pct; do
