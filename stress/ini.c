@@ -21,6 +21,7 @@
 #include <ini.h>
 
 #include "engine.h"
+#include "run.h"
 
 #define VT_INI_MAX	(1 << 20)
 
@@ -203,18 +204,14 @@ slurp(const char *path)
 	return (buf);
 }
 
-/* Parse path with x (x->c set or not); 0 or -1 (message printed). */
+/* Parse x->text as file path; 0 or -1 (message printed). */
 static int
-parse(struct ini_ctx *x, const char *path)
+parse_text(struct ini_ctx *x, const char *path)
 {
 	int rc;
 
 	x->path = path;
-	if ((x->text = slurp(path)) == NULL)
-		return (-1);
 	rc = ini_parse_stream(reader, x, ini_cb, x);
-	free((void *)(uintptr_t)x->text);
-	x->text = NULL;
 	if (x->failed)
 		return (-1);
 	if (rc > 0) {
@@ -227,6 +224,62 @@ parse(struct ini_ctx *x, const char *path)
 		return (-1);
 	}
 	return (0);
+}
+
+/* Parse path with x (x->c set or not); 0 or -1 (message printed). */
+static int
+parse(struct ini_ctx *x, const char *path)
+{
+	int rc;
+
+	if ((x->text = slurp(path)) == NULL)
+		return (-1);
+	rc = parse_text(x, path);
+	free((void *)(uintptr_t)x->text);
+	x->text = NULL;
+	return (rc);
+}
+
+/* The file's checks (text, no control bytes) on a buffer; 0 or -1. */
+static int
+check_text(const char *name, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)text[i];
+
+		if (ch == '\0' || (ch < 0x20 && ch != '\n' && ch != '\r' &&
+		    ch != '\t')) {
+			vt_usage_err("%s: not a text file (byte 0x%02x)", name,
+			    ch);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+vt_config_load_ini_text(struct vt_config *c, const char *name,
+    const char *text, size_t len)
+{
+	static struct ini_ctx x;	/* its kept values live for the run */
+	char *copy;
+	int rc;
+
+	if (len > VT_INI_MAX || check_text(name, text, len) != 0)
+		return (-1);
+	if ((copy = malloc(len + 1)) == NULL)
+		return (-1);
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	x.c = c;
+	x.pos = 0;
+	x.line = 0;
+	x.failed = false;
+	x.text = copy;
+	rc = parse_text(&x, name);
+	x.text = NULL;
+	free(copy);
+	return (rc);
 }
 
 int

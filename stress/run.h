@@ -47,6 +47,14 @@ int vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
     int argc, char **argv);
 
 /*
+ * Apply INI text (a scenario file's contents, len bytes, named name in
+ * messages) to c, which vt_config_parse filled (the fuzz target's way in;
+ * `-f FILE` reads files).  0, or -1 after one line on stderr.
+ */
+int vt_config_load_ini_text(struct vt_config *c, const char *name,
+    const char *text, size_t len);
+
+/*
  * Command line for c: `vmtorture run SCENARIO --seed S ...`.  all: every
  * option in force; otherwise only the options given that differ from the
  * scenario's defaults (the replay line).  Returns buf.
