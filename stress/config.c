@@ -419,17 +419,6 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		    "scenario %s needs", lo->name, sc->name);
 		return (-1);
 	}
-	for (int s = 0; sc->subsys != NULL && sc->subsys[s] != NULL; s++) {
-		const struct vt_subsys_ops *ss = sc->subsys[s];
-
-		err[0] = '\0';
-		if (ss->validate != NULL && ss->validate(c, vt_config_sub(c,
-		    ss), err, sizeof (err)) != 0) {
-			vt_usage_err("%s", err[0] ? err :
-			    "invalid options");
-			return (-1);
-		}
-	}
 	split_roles(c);
 	n = vt_config_nworkers(c);
 	if (n == 0) {
@@ -441,7 +430,46 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 		    VT_MAX_WORKERS);
 		return (-1);
 	}
+	/* Subsystems check their options knowing the roles' counts. */
+	for (int s = 0; sc->subsys != NULL && sc->subsys[s] != NULL; s++) {
+		const struct vt_subsys_ops *ss = sc->subsys[s];
+
+		err[0] = '\0';
+		if (ss->validate != NULL && ss->validate(c, vt_config_sub(c,
+		    ss), err, sizeof (err)) != 0) {
+			vt_usage_err("%s", err[0] ? err : "invalid options");
+			return (-1);
+		}
+	}
+	if (c->sched != VT_SCHED_FREE && c->max_steps == 0 &&
+	    vt_config_step_budget(c) == UINT64_MAX) {
+		vt_usage_err("--ops %" PRIu64 ": too many for controlled mode "
+		    "(the step budget of %u workers overflows; give fewer "
+		    "--ops or a --max-steps)", c->ops, n);
+		return (-1);
+	}
 	return (0);
+}
+
+uint64_t
+vt_config_step_budget(const struct vt_config *c)
+{
+	const struct vt_scenario_ops *sc = c->sc;
+	uint64_t per_op = 100000, total;
+
+	if (c->max_steps != 0)
+		return (c->max_steps);
+	for (int i = 0; sc != NULL && sc->subsys != NULL &&
+	    sc->subsys[i] != NULL; i++)
+		if (sc->subsys[i]->steps_per_op != NULL &&
+		    __builtin_add_overflow(per_op,
+		    sc->subsys[i]->steps_per_op(c), &per_op))
+			return (UINT64_MAX);
+	if (__builtin_mul_overflow(c->ops, (uint64_t)vt_config_nworkers(c),
+	    &total) || __builtin_mul_overflow(total, per_op, &total) ||
+	    __builtin_add_overflow(total, 1000000, &total))
+		return (UINT64_MAX);
+	return (total);
 }
 
 /* --help of `run SCENARIO`. */

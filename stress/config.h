@@ -64,6 +64,13 @@ void vt_config_defaults(struct vt_config *c);
 /* Total workers of the run (every role). */
 uint32_t vt_config_nworkers(const struct vt_config *c);
 
+/*
+ * Controlled mode's step budget: --max-steps, or generous per operation
+ * (100000 plus what each subsystem says one operation may take) times
+ * --ops times the workers.  UINT64_MAX if that overflows.
+ */
+uint64_t vt_config_step_budget(const struct vt_config *c);
+
 /* Index of role `name` among c's roles, or -1. */
 int vt_config_role_index(const struct vt_config *c, const char *name);
 

@@ -191,7 +191,6 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	struct vt_sched_task *tasks;
 	struct vt_sched_params p;
 	struct vt_sched_switch *sw = NULL;
-	uint64_t per_op;
 	double t0;
 	int nsw = 0;
 
@@ -211,16 +210,7 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	p.steps = k;
 	p.switch_prob = R.cfg.switch_prob;
 	p.stop_at_step = R.cfg.stop_at_step;
-	/*
-	 * Budget: generous per operation unless given, plus what each
-	 * subsystem says one operation may take (a page scan, ...).
-	 */
-	per_op = 100000;
-	for (int i = 0; R.sc->subsys != NULL && R.sc->subsys[i] != NULL; i++)
-		if (R.sc->subsys[i]->steps_per_op != NULL)
-			per_op += R.sc->subsys[i]->steps_per_op(&R.cfg);
-	p.max_steps = R.cfg.max_steps != 0 ? R.cfg.max_steps :
-	    R.cfg.ops * R.nworkers * per_op + 1000000;
+	p.max_steps = vt_config_step_budget(&R.cfg);
 	if (R.cfg.schedule != NULL) {
 		nsw = load_schedule(R.cfg.schedule, &sw);
 		if (nsw < 0)

@@ -103,6 +103,16 @@ vt_worker_chance(struct vt_worker *w, uint32_t pct)
 	return (vt_worker_rand_below(w, 100) < pct);
 }
 
+uint64_t
+vt_host_memory_budget(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages <= 0 || size <= 0)
+		return (UINT64_MAX);
+	return ((uint64_t)pages / 4 * 3 * (uint64_t)size);
+}
+
 uint32_t
 vt_engine_nworkers(void)
 {

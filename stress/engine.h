@@ -103,6 +103,13 @@ void vt_worker_event(struct vt_worker *w, uint32_t op, uint32_t obj_id,
 /* Name of operation kind op ("hat_memload"), "?" if none. */
 const char *vt_op_name(uint32_t op);
 
+/*
+ * Memory a run may ask of the host: three quarters of its physical
+ * memory.  Subsystems refuse options whose demand exceeds it (exit 2)
+ * instead of failing an allocation mid-run.
+ */
+uint64_t vt_host_memory_budget(void);
+
 /* All workers of the run (for roles that look at others, e.g. mmu). */
 uint32_t vt_engine_nworkers(void);
 

@@ -8,6 +8,7 @@
  */
 #include "hat_subsys.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -95,7 +96,23 @@ extern const struct vt_role vt_mmu_role;
 static int
 hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 {
+	const struct vt_hat_opts *o = opts;
 	int r = vt_config_role_index(c, vt_mmu_role.name);
+	uint64_t need;
+
+	/*
+	 * Each mapper keeps a belief per (hat, slot): the workload's memory
+	 * grows as workers x hats x slots (counted for every worker, a bound).
+	 */
+	if (__builtin_mul_overflow((uint64_t)vt_config_nworkers(c) *
+	    o->hats, (uint64_t)o->va_slots * sizeof (uint64_t), &need) ||
+	    need > vt_host_memory_budget()) {
+		snprintf(err, errlen, "--hats %u --va-slots %u with %u workers: "
+		    "the mappers' slot tables need more memory than this "
+		    "machine can give (%" PRIu64 " MiB)", o->hats, o->va_slots,
+		    vt_config_nworkers(c), vt_host_memory_budget() >> 20);
+		return (-1);
+	}
 
 	if (r >= 0 && c->role_override[r] > (int32_t)VT_MMU_MAXCPUS) {
 		snprintf(err, errlen, "--%s %d: at most %u simulated CPUs",

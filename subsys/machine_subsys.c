@@ -37,7 +37,14 @@ static int
 machine_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 {
 	const struct vt_machine_opts *o = opts;
+	uint64_t need = o->pages * (MMU_PAGESIZE + sizeof (page_t));
 
+	if (need > vt_host_memory_budget()) {
+		snprintf(err, errlen, "--pages %" PRIu64 ": the frames need %"
+		    PRIu64 " MiB, more than this machine can give (%" PRIu64
+		    " MiB)", o->pages, need >> 20, vt_host_memory_budget() >> 20);
+		return (-1);
+	}
 	if (o->throttlefree != VT_PARAM_AUTO && o->throttlefree >= o->pages) {
 		snprintf(err, errlen, "--throttlefree %" PRIu64 ": not below "
 		    "--pages %" PRIu64, o->throttlefree, o->pages);
