@@ -379,7 +379,20 @@ vt_bench_main(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: vmtorture bench [--seconds S] "
-			    "[--lock NAME] [--tap]\n");
+			    "[--lock NAME] [--tap]\n"
+			    "What the port's locking costs, each figure the "
+			    "median of %d repetitions:\n"
+			    "  (a) uncontended mutex_enter+mutex_exit of the back "
+			    "end (kmutex layer and bare), one CAS;\n"
+			    "  (b) one hat_memload+hat_unload pair on one thread "
+			    "beside its lock floor;\n"
+			    "  (c) two threads mapping and unmapping in one hat, "
+			    "2048-entry over 1-entry lock tables.\n"
+			    "  --seconds S   measuring time of each figure, "
+			    "(0, 3600] [2]\n"
+			    "  --lock NAME   lock back end [pthread]\n"
+			    "  --tap         every figure as a TAP `ok` line (the "
+			    "bench suite)\n", BENCH_REPS);
 			return (VT_EXIT_PASS);
 		case ':':
 			fprintf(stderr, "vmtorture: bench %s: missing argument\n",

@@ -19,14 +19,12 @@
 
 #include "../locks/lockops.h"
 #include "../scenarios/scenario.h"
+#include "../stress/output.h"
 #include "../stress/run.h"
 #include "../stress/subsys.h"
 #include "../subsys/hat_subsys.h"
 #include "../subsys/registry.h"
 
-#ifndef VT_VERSION
-#define VT_VERSION "0.1.0"
-#endif
 
 static void
 usage(FILE *f)
@@ -135,6 +133,16 @@ list(int argc, char **argv)
 {
 	const struct vt_scenario_ops *const *scs = vt_engine_scenarios();
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		printf("usage: vmtorture list            scenarios (subsystems, "
+		    "roles, defaults), subsystems (options,\n"
+		    "                                  operations, counters, "
+		    "audit checks), lock back ends, options\n"
+		    "       vmtorture list --names    the scenarios, one a "
+		    "line (--all: test-only ones too)\n");
+		return (VT_EXIT_PASS);
+	}
 	if (argc > 1 && strcmp(argv[1], "--names") == 0 &&
 	    (argc == 2 || (argc == 3 && strcmp(argv[2], "--all") == 0))) {
 		/* One scenario a line (for the build); --all: test-only too. */
@@ -217,11 +225,22 @@ main(int argc, char **argv)
 		return (vt_shrink_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
+		if (argc > 2) {
+			fprintf(stderr, "vmtorture: %s: unexpected argument "
+			    "'%s' (`vmtorture COMMAND --help` helps with one "
+			    "command)\n", cmd, argv[2]);
+			return (VT_EXIT_USAGE);
+		}
 		usage(stdout);
 		return (VT_EXIT_PASS);
 	}
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
-		printf("vmtorture %s\n", VT_VERSION);
+		if (argc > 2) {
+			fprintf(stderr, "vmtorture: %s: unexpected argument "
+			    "'%s'\n", cmd, argv[2]);
+			return (VT_EXIT_USAGE);
+		}
+		printf("vmtorture %s (%s)\n", vt_version(), vt_build());
 		return (VT_EXIT_PASS);
 	}
 	fprintf(stderr, "vmtorture: %s: unknown command (run, hunt, replay, "
