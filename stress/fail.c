@@ -141,6 +141,8 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 			pause();
 	}
 	t = vt_engine_now();
+	if (isatty(STDERR_FILENO))
+		vt_engine_say("\r\033[K");	/* the live status line */
 	vt_config_cmdline(&R.cfg, false, r->replay, sizeof (r->replay));
 	vt_engine_say("%s\n", r->replay);
 	vt_engine_say("FAIL: %s: %s\n", check, msg != NULL ? msg : "");

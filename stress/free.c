@@ -156,6 +156,44 @@ watchdog_check(double t)
 	}
 }
 
+/*
+ * The live status line on a terminal (stderr), about once a second:
+ * elapsed and remaining time, operations per second since the last line,
+ * audits.  Nothing when stderr is not a terminal, with -q or with --tap.
+ */
+static void
+status_line(double t, double end, bool by_time, bool clear)
+{
+	static double last_t;
+	static uint64_t last_ops;
+	uint64_t ops = 0;
+	char buf[160];
+	int n;
+
+	if (R.cfg.quiet || R.cfg.tap || !isatty(STDERR_FILENO))
+		return;
+	if (clear) {
+		vt_engine_say("\r\033[K");
+		return;
+	}
+	if (t - last_t < 1.0)
+		return;
+	for (uint32_t i = 0; i < R.nworkers; i++)
+		ops += VT_PEEK(R.workers[i]->nops);
+	n = snprintf(buf, sizeof (buf), "\r\033[K%s: %.0fs", R.cfg.scenario,
+	    t - R.t_start);
+	if (by_time && n > 0 && (size_t)n < sizeof (buf))
+		n += snprintf(buf + n, sizeof (buf) - (size_t)n, " of %.0fs",
+		    end - R.t_start);
+	if (n > 0 && (size_t)n < sizeof (buf))
+		snprintf(buf + n, sizeof (buf) - (size_t)n, ", %.0f ops/s, %"
+		    PRIu64 " audits, no failure", last_t > 0 ? (double)(ops -
+		    last_ops) / (t - last_t) : 0.0, VT_PEEK(R.audits));
+	vt_engine_say("%s", buf);
+	last_t = t;
+	last_ops = ops;
+}
+
 /* Run the workers until the duration or op bound; audits on the way. */
 void
 vt_engine_run_free(void)
@@ -210,6 +248,7 @@ vt_engine_run_free(void)
 		if (vt_engine_interrupted())
 			break;
 		watchdog_check(t);
+		status_line(t, end, by_time, false);
 		if (next_audit != 0 && t >= next_audit) {
 			audit_secs = stop_the_world_audit();
 			/* --duration counts running time, not audit time. */
@@ -222,6 +261,7 @@ vt_engine_run_free(void)
 		}
 	}
 
+	status_line(t, end, by_time, true);
 	/* Stop: every worker finishes its operation and exits. */
 	{
 		struct timespec dl;
