@@ -250,7 +250,7 @@ vt_report_print(const struct vt_report *r, FILE *f)
 			n += strlen(brief + n);
 		}
 	}
-	line(f, tap, "ran %.2f s: %" PRIu64 " operations by %u workers "
+	line(f, tap, "ran %.2f s: %" PRIu64 " role operations by %u workers "
 	    "(sched %s, lock %s%s)", r->seconds, total, vt_config_nworkers(c),
 	    c->sched == VT_SCHED_PCT ? "pct" : c->sched == VT_SCHED_RANDOM ?
 	    "random" : "free", c->lock, brief);
