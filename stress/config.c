@@ -50,6 +50,8 @@ vt_config_defaults(struct vt_config *c)
 	c->max_steps = 0;		/* 0: derived from --ops */
 	c->stop_at_step = 0;
 	c->trace = NULL;
+	c->trace_tail = 200;
+	c->trace_all = false;
 	c->schedule = NULL;
 	c->lock = "pthread";
 	c->mlist_locks = 2048;		/* MLIST_NUM_LOCK, 2007 */
@@ -143,7 +145,12 @@ static const struct optdesc opts[] = {
 	{ "schedule", 0, K_STR, OFF(schedule), 0, 0, "FILE",
 	    "controlled: follow the switches of a trace/schedule file", F_CTRL },
 	{ "trace", 0, K_STR, OFF(trace), 0, 0, "FILE",
-	    "controlled: write one line per scheduling decision", F_OUTPUT },
+	    "controlled: write the schedule (its switches) to FILE", F_OUTPUT },
+	{ "trace-tail", 0, K_U32, OFF(trace_tail), 0, 1 << 24, "N",
+	    "controlled: the trace ends with the last N schedule points",
+	    F_OUTPUT | F_CTRL },
+	{ "trace-all", 0, K_BOOL, OFF(trace_all), 0, 0, NULL,
+	    "controlled: the trace lists every schedule point", F_OUTPUT | F_CTRL },
 	{ "lock", 0, K_LOCK, OFF(lock), 0, 0, "NAME",
 	    "lock back end (see `vmtorture list`)", 0 },
 	{ "mlist-locks", 0, K_POW2, OFF(mlist_locks), 1, 1 << 20, "N",

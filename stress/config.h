@@ -32,7 +32,9 @@ struct vt_config {
 	double		switch_prob;		/* --switch-prob P (random) */
 	uint64_t	max_steps;		/* --max-steps N: budget, exceeding is a hang */
 	uint64_t	stop_at_step;		/* --stop-at-step N (replay: stop there) */
-	const char	*trace;			/* --trace FILE: one line per decision */
+	const char	*trace;			/* --trace FILE: the schedule's switches */
+	uint32_t	trace_tail;		/* --trace-tail N: last points kept (200) */
+	bool		trace_all;		/* --trace-all: every point is a line */
 	const char	*schedule;		/* --schedule FILE: replay these switches */
 	const char	*lock;			/* --lock NAME */
 	uint32_t	mlist_locks;		/* --mlist-locks (2048) */
