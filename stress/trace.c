@@ -35,13 +35,19 @@ struct entry {
 	uint8_t		kind, label;
 };
 
-/* A switch of a deferred trace: no object (the mutex may be gone). */
+/*
+ * A switch of a deferred trace, packed (a k-learning pass may switch
+ * millions of times): no object (the mutex may be gone); the site as an
+ * offset in the binary (0: unknown); who and next (9 bits each: ids up to
+ * 256), kind (4 bits) and label (2 bits) in one word.
+ */
 struct held_switch {
 	uint64_t	step;
-	const void	*pc;
-	uint16_t	who, next;
-	uint8_t		kind, label;
+	uint32_t	pc_off;
+	uint32_t	packed;
 };
+
+extern char __executable_start;
 
 struct vt_trace {
 	FILE		*f;
@@ -51,7 +57,7 @@ struct vt_trace {
 	struct entry	*ring;		/* o.tail slots */
 	uint32_t	head;		/* next slot to fill */
 	uint64_t	seen;		/* decisions passed */
-	uint64_t	lines;		/* switch lines (written or held) */
+	uint64_t	lines;		/* switch lines but the start (written or held) */
 	struct held_switch *held;	/* deferred */
 	size_t		nheld, capheld;
 	bool		held_lost;	/* out of memory: the held list is cut */
@@ -169,6 +175,7 @@ static void
 hold(struct vt_trace *t, const struct entry *e)
 {
 	struct held_switch *h;
+	uintptr_t off;
 
 	if (t->held_lost)
 		return;
@@ -185,11 +192,11 @@ hold(struct vt_trace *t, const struct entry *e)
 	}
 	h = &t->held[t->nheld++];
 	h->step = e->step;
-	h->pc = e->pc;
-	h->who = e->who;
-	h->next = e->next;
-	h->kind = e->kind;
-	h->label = e->label;
+	off = (uintptr_t)e->pc - (uintptr_t)&__executable_start;
+	h->pc_off = e->pc != NULL && off < UINT32_MAX ? (uint32_t)off : 0;
+	h->packed = (uint32_t)(e->who & 0x1ff) |
+	    (uint32_t)(e->next & 0x1ff) << 9 |
+	    (uint32_t)(e->kind & 0xf) << 18 | (uint32_t)(e->label & 0x3) << 22;
 }
 
 void
@@ -228,7 +235,7 @@ vt_trace_point(struct vt_trace *t, const struct vt_trace_point *p)
 	}
 	if (p->who == p->next && !t->o.all)
 		return;
-	if (p->who != p->next)
+	if (p->who != p->next && p->label != VT_TRACE_START)
 		t->lines++;
 	if (t->o.deferred)
 		hold(t, e);
@@ -251,10 +258,14 @@ finish(struct vt_trace *t, bool failed, const char *how, uint64_t steps,
 		    "strategy), where the run failed; no objects:\n");
 		for (size_t i = 0; i < t->nheld; i++) {
 			const struct held_switch *h = &t->held[i];
+			uint32_t p = h->packed;
 
 			fprintf(t->f, "%" PRIu64 " %u %s - %s -> %u\n", h->step,
-			    h->who, point_name(h->kind, h->label),
-			    vt_symbol_site(h->pc), h->next);
+			    p & 0x1ff, point_name((p >> 18) & 0xf,
+			    (p >> 22) & 0x3), vt_symbol_site(h->pc_off == 0 ?
+			    NULL : (const void *)((uintptr_t)
+			    &__executable_start + h->pc_off)),
+			    (p >> 9) & 0x1ff);
 		}
 		if (t->held_lost)
 			fprintf(t->f, "# (out of memory: later switches "
