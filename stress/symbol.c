@@ -30,6 +30,7 @@
 struct frame {
 	const char	*name;
 	const char	*file;		/* as libdw gives it (absolute or not) */
+	const char	*dir;		/* the unit's compile directory, or NULL */
 	int		line;
 };
 
@@ -100,10 +101,20 @@ tidy_path(const char *in, char *out, size_t len)
 	out[n] = '\0';
 }
 
-/* The path of file relative to the source tree, into buf. */
+/*
+ * The path of file relative to the source tree, into buf.  A relative name
+ * is first taken from dir, the compile directory (compilers differ in which
+ * names they record relative to it).
+ */
 static const char *
-tree_path(const char *file, char *buf, size_t len)
+tree_path(const char *file, const char *dir, char *buf, size_t len)
 {
+	char joined[PATH_LEN];
+
+	if (file[0] != '/' && dir != NULL && dir[0] == '/') {
+		snprintf(joined, sizeof (joined), "%s/%s", dir, file);
+		file = joined;
+	}
 	tidy_path(file, buf, len);
 	if (rootlen > 0 && strncmp(buf, root, rootlen) == 0)
 		memmove(buf, buf + rootlen, strlen(buf + rootlen) + 1);
@@ -120,26 +131,106 @@ die_name(Dwarf_Die *die)
 }
 
 /*
+ * The compile unit holding address a of mod, and the module's bias.  The
+ * address ranges table (.debug_aranges) answers at once where there is
+ * one; clang does not emit it by default, so otherwise every unit is asked.
+ */
+static bool
+unit_of(Dwfl_Module *mod, Dwarf_Addr a, Dwarf_Die *cu, Dwarf_Addr *bias)
+{
+	Dwarf_Die *d = dwfl_module_addrdie(mod, a, bias);
+	Dwarf *dw;
+	Dwarf_CU *u = NULL, *next;
+	Dwarf_Half version;
+	uint8_t type;
+	Dwarf_Die die;
+
+	if (d != NULL) {
+		*cu = *d;
+		return (true);
+	}
+	dw = dwfl_module_getdwarf(mod, bias);
+	if (dw == NULL)
+		return (false);
+	while (dwarf_get_units(dw, u, &next, &version, &type, &die, NULL) == 0) {
+		u = next;
+		if ((type == DW_UT_compile || type == DW_UT_partial) &&
+		    dwarf_haspc(&die, a - *bias) == 1) {
+			*cu = die;
+			return (true);
+		}
+	}
+	return (false);
+}
+
+/*
+ * The source file and line of address a (bias removed) in unit cu: the
+ * last line-table row at or before a.  Code that the compiler merged from
+ * several lines has line 0 (clang); then the nearest earlier row of the
+ * same sequence that has a line names it, and *at is that row's address
+ * (else a), where the inline frames are to be read.
+ */
+static const char *
+line_at(Dwarf_Die *cu, Dwarf_Addr a, int *line, Dwarf_Addr *at)
+{
+	Dwarf_Lines *lines;
+	Dwarf_Addr best = 0;
+	size_t n, row = SIZE_MAX;
+
+	*line = 0;
+	*at = a;
+	if (dwarf_getsrclines(cu, &lines, &n) != 0)
+		return (NULL);
+	for (size_t i = 0; i < n; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr la;
+		bool end;
+
+		if (l == NULL || dwarf_lineaddr(l, &la) != 0 ||
+		    dwarf_lineendsequence(l, &end) != 0)
+			continue;
+		if (!end && la <= a && (row == SIZE_MAX || la >= best)) {
+			best = la;
+			row = i;
+		}
+	}
+	for (size_t i = row; i != SIZE_MAX && row - i < 64; i--) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		bool end;
+
+		if (l == NULL || dwarf_lineendsequence(l, &end) != 0 ||
+		    (end && i != row))
+			break;		/* the sequence before: not this code */
+		if (dwarf_lineno(l, line) == 0 && *line != 0) {
+			if (i != row)
+				(void) dwarf_lineaddr(l, at);
+			return (dwarf_linesrc(l, NULL, NULL));
+		}
+	}
+	*line = 0;
+	return (NULL);
+}
+
+/*
  * The frames of address a in mod, innermost first (at most max).  Returns
  * how many; 0 when the module has no DWARF for a.
  */
 static int
 frames_at(Dwfl_Module *mod, Dwarf_Addr a, struct frame *f, int max)
 {
-	Dwarf_Addr bias = 0;
-	Dwarf_Die *cu = dwfl_module_addrdie(mod, a, &bias);
+	Dwarf_Addr bias = 0, row_at;
+	Dwarf_Die cudie, *cu = &cudie;
 	Dwarf_Die *scopes = NULL;
 	Dwarf_Files *files = NULL;
+	Dwarf_Attribute at;
 	size_t nfiles = 0;
-	Dwfl_Line *l;
-	const char *file = NULL;
+	const char *file, *dir;
 	int line = 0, n, nf = 0;
 
-	if (cu == NULL)
+	if (!unit_of(mod, a, cu, &bias))
 		return (0);
-	l = dwfl_module_getsrc(mod, a);
-	if (l != NULL)
-		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
+	dir = dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &at));
+	file = line_at(cu, a - bias, &line, &row_at);
 	if (dwarf_getsrcfiles(cu, &files, &nfiles) != 0)
 		files = NULL;
 	/*
@@ -148,7 +239,7 @@ frames_at(Dwfl_Module *mod, Dwarf_Addr a, struct frame *f, int max)
 	 * the physical nesting (inlined instance inside its caller) comes
 	 * from dwarf_getscopes_die on that innermost scope.
 	 */
-	n = dwarf_getscopes(cu, a - bias, &scopes);
+	n = dwarf_getscopes(cu, row_at, &scopes);
 	if (n > 0) {
 		Dwarf_Die inner = scopes[0];
 
@@ -157,7 +248,6 @@ frames_at(Dwfl_Module *mod, Dwarf_Addr a, struct frame *f, int max)
 		n = dwarf_getscopes_die(&inner, &scopes);
 	}
 	for (int i = 0; i < n && nf < max; i++) {
-		Dwarf_Attribute at;
 		Dwarf_Word w;
 		int tag = dwarf_tag(&scopes[i]);
 
@@ -165,6 +255,7 @@ frames_at(Dwfl_Module *mod, Dwarf_Addr a, struct frame *f, int max)
 			continue;
 		f[nf].name = die_name(&scopes[i]);
 		f[nf].file = file;
+		f[nf].dir = dir;
 		f[nf].line = line;
 		nf++;
 		if (tag == DW_TAG_subprogram)
@@ -188,18 +279,23 @@ static void
 find_root(void)
 {
 	static const char self[] = "stress/symbol.c";
-	Dwarf_Addr a = (Dwarf_Addr)(uintptr_t)&find_root;
+	Dwarf_Addr a = (Dwarf_Addr)(uintptr_t)&find_root, bias = 0, row_at;
 	Dwfl_Module *mod = dwfl_addrmodule(dwfl, a);
-	Dwfl_Line *l = mod != NULL ? dwfl_module_getsrc(mod, a) : NULL;
-	const char *file = l != NULL ? dwfl_lineinfo(l, NULL, NULL, NULL,
-	    NULL, NULL) : NULL;
+	Dwarf_Attribute at;
+	Dwarf_Die cu;
+	const char *file = NULL, *dir = NULL;
 	size_t n;
+	int line;
 
 	root[0] = '\0';
 	rootlen = 0;
+	if (mod != NULL && unit_of(mod, a, &cu, &bias)) {
+		file = line_at(&cu, a - bias, &line, &row_at);
+		dir = dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &at));
+	}
 	if (file == NULL)
 		return;
-	tidy_path(file, root, sizeof (root));
+	tree_path(file, dir, root, sizeof (root));
 	n = strlen(root);
 	if (n >= sizeof (self) - 1 &&
 	    strcmp(root + n - (sizeof (self) - 1), self) == 0) {
@@ -250,7 +346,7 @@ describe(uintptr_t pc, char *buf, size_t len)
 	for (int i = 0; i < nf; i++) {
 		if (f[i].file == NULL)
 			continue;
-		tree_path(f[i].file, path, sizeof (path));
+		tree_path(f[i].file, f[i].dir, path, sizeof (path));
 		if (strncmp(path, "locks/", 6) != 0) {
 			pick = i;
 			break;
@@ -258,8 +354,8 @@ describe(uintptr_t pc, char *buf, size_t len)
 	}
 	if (pick >= 0 && f[pick].file != NULL) {
 		snprintf(buf, len, "%s:%s:%d", f[pick].name != NULL ?
-		    f[pick].name : "?", tree_path(f[pick].file, path,
-		    sizeof (path)), f[pick].line);
+		    f[pick].name : "?", tree_path(f[pick].file, f[pick].dir,
+		    path, sizeof (path)), f[pick].line);
 		return;
 	}
 	name = dwfl_module_addrinfo(mod, a, &off, &sym, NULL, NULL, NULL);
