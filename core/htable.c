@@ -85,6 +85,9 @@ uint32_t active_ptables = 0;		/* atomics; racy reads */
  */
 static uint64_t htable_next_id = 0;	/* atomics */
 
+/* htable_steal_active's rotor (see there); reset at boot like the ids. */
+static uint32_t htable_steal_rotor = 0;	/* atomics */
+
 /* Forward declarations (definitions further down). */
 static void htable_free(htable_t *);
 static void x86pte_zero(htable_t *, uint_t, uint_t);
@@ -385,9 +388,13 @@ void htable_adjust_reserve(void)
 static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
     uint_t *stolen, htable_t **list)
 {
-	/* PORT: the kernel's unlocked static rotor, made an atomic counter. */
-	static uint32_t h_seed = 0;
-	uint_t h_start = (atomic_add_32_nv(&h_seed, 1) - 1) % hat->hat_num_hash;
+	/*
+	 * PORT: the kernel's unlocked static rotor, made an atomic counter at
+	 * file scope so that every boot starts it afresh (a pct run boots
+	 * twice, and its replay once).
+	 */
+	uint_t h_start = (atomic_add_32_nv(&htable_steal_rotor, 1) - 1) %
+	    hat->hat_num_hash;
 	uint_t h = h_start, e;
 	htable_t *higher, *ht;
 	x86pte_t pte;
@@ -1315,6 +1322,8 @@ void htable_init(uint32_t nlocks)
 	VT_POKE(htable_dont_cache, 0);
 	VT_POKE(active_ptables, 0);
 	VT_POKE(ptable_cnt, 0);
+	VT_POKE(htable_next_id, 0);
+	VT_POKE(htable_steal_rotor, 0);
 	htable_cache = kmem_cache_create("htable_t", sizeof (htable_t), 0,
 	    NULL, NULL, htable_reap, NULL, NULL, KMC_NOHASH);
 }

@@ -7,7 +7,9 @@
  *    second thread inside (a broken back end) is caught at once;
  *  - acquisition and contention counts, bumped by the holder;
  *  - the holder's t_held[] record and the waiter's t_wait, for the watchdog;
- *  - schedule points: VT_SP_LOCK / VT_SP_TRYLOCK before, VT_SP_UNLOCK after.
+ *  - schedule points: VT_SP_LOCK / VT_SP_TRYLOCK before, VT_SP_UNLOCK after,
+ *    each with the caller's address as its site (and t_wait_pc while it
+ *    waits), so reports name the line that called mutex_enter.
  * The uncontended path is one try-lock through the ops table plus a few
  * stores to lines the caller already owns.
  */
@@ -176,11 +178,12 @@ mutex_enter(kmutex_t *m)
 {
 	const struct vt_lock_ops *ops = vt_lock_ops;
 	kthread_t *t = vt_curthread();
+	const void *pc = __builtin_return_address(0);
 	bool waited;
 
 	if (__builtin_expect(VT_PEEK(m->m_owner) == t, 0))
 		mutex_panic(m, "recursive mutex_enter by thread %u", t->t_id);
-	vt_sched_point(VT_SP_LOCK, m);
+	vt_sched_point_at(VT_SP_LOCK, m, pc);
 	if (__builtin_expect(ops->trylock != NULL && ops->trylock(m), 1)) {
 		waited = false;
 	} else if (vt_sched_ctl != NULL) {
@@ -190,6 +193,7 @@ mutex_enter(kmutex_t *m)
 		 * in the scheduler until mutex_exit(m) wakes us, then retry.
 		 */
 		VT_POKE(t->t_wait_what, "mutex");
+		VT_POKE(t->t_wait_pc, pc);
 		VT_POKE(t->t_wait, (const void *)m);
 		if (ops->trylock != NULL) {
 			do {
@@ -211,13 +215,16 @@ mutex_enter(kmutex_t *m)
 			(void) ops->lock(m);
 		}
 		VT_POKE(t->t_wait, NULL);
+		VT_POKE(t->t_wait_pc, NULL);
 	} else {
 		VT_POKE(t->t_wait_what, "mutex");
+		VT_POKE(t->t_wait_pc, pc);
 		VT_POKE(t->t_wait, (const void *)m);
 		waited = ops->lock(m);
 		if (ops->trylock != NULL)
 			waited = true;		/* the first try found it held */
 		VT_POKE(t->t_wait, NULL);
+		VT_POKE(t->t_wait_pc, NULL);
 	}
 	acquired(m, t, waited);
 }
@@ -235,7 +242,7 @@ mutex_tryenter(kmutex_t *m)
 	if (ops->trylock == NULL)
 		mutex_panic(m, "mutex_tryenter: lock back end '%s' has no "
 		    "try-lock", ops->name);
-	vt_sched_point(VT_SP_TRYLOCK, m);
+	vt_sched_point_at(VT_SP_TRYLOCK, m, __builtin_return_address(0));
 	if (VT_PEEK(m->m_owner) == t || !ops->trylock(m))
 		return (0);
 	acquired(m, t, false);
@@ -261,7 +268,7 @@ mutex_exit(kmutex_t *m)
 	vt_lock_ops->unlock(m);
 	if (vt_sched_ctl != NULL)
 		vt_sched_ctl->wake(m);
-	vt_sched_point(VT_SP_UNLOCK, m);
+	vt_sched_point_at(VT_SP_UNLOCK, m, __builtin_return_address(0));
 }
 
 bool
@@ -313,23 +320,25 @@ cv_destroy(kcondvar_t *cv)
 
 /*
  * cv_wait with the wait record naming obj/what (the cv itself, or the
- * rwlock built on it).  m held on entry; dropped while asleep; held again
- * on return.
+ * rwlock built on it) and pc (the caller of cv_wait or rw_enter) as the
+ * site.  m held on entry; dropped while asleep; held again on return.
  */
 static void
-cv_block(kcondvar_t *cv, kmutex_t *m, const void *obj, const char *what)
+cv_block(kcondvar_t *cv, kmutex_t *m, const void *obj, const char *what,
+    const void *pc)
 {
 	kthread_t *t = vt_curthread();
 	uint32_t seq;
 
 	if (VT_PEEK(m->m_owner) != t)
 		mutex_panic(m, "cv_wait without holding the mutex");
-	vt_sched_point(VT_SP_CV_WAIT, cv);
+	vt_sched_point_at(VT_SP_CV_WAIT, cv, pc);
 	seq = __atomic_load_n(&cv->cv_seq, __ATOMIC_ACQUIRE);
 	__atomic_add_fetch(&cv->cv_waiters, 1, __ATOMIC_SEQ_CST);
 	mutex_exit(m);
 
 	VT_POKE(t->t_wait_what, what);
+	VT_POKE(t->t_wait_pc, pc);
 	VT_POKE(t->t_wait, obj);
 	if (vt_sched_hook == (vt_sched_hook_t)0) {
 		/* EAGAIN (already bumped), EINTR and spurious returns are fine. */
@@ -340,9 +349,10 @@ cv_block(kcondvar_t *cv, kmutex_t *m, const void *obj, const char *what)
 			vt_sched_ctl->block(cv, what);
 	} else {
 		while (__atomic_load_n(&cv->cv_seq, __ATOMIC_ACQUIRE) == seq)
-			vt_sched_point(VT_SP_CV_WAIT, cv);
+			vt_sched_point_at(VT_SP_CV_WAIT, cv, pc);
 	}
 	VT_POKE(t->t_wait, NULL);
+	VT_POKE(t->t_wait_pc, NULL);
 
 	mutex_enter(m);
 	__atomic_sub_fetch(&cv->cv_waiters, 1, __ATOMIC_SEQ_CST);
@@ -352,13 +362,14 @@ cv_block(kcondvar_t *cv, kmutex_t *m, const void *obj, const char *what)
 void
 cv_wait(kcondvar_t *cv, kmutex_t *m)
 {
-	cv_block(cv, m, cv, "cv");
+	cv_block(cv, m, cv, "cv", __builtin_return_address(0));
 }
 
+/* pc: the caller of cv_signal/cv_broadcast, the point's site. */
 static void
-cv_wake(kcondvar_t *cv, int nwake)
+cv_wake(kcondvar_t *cv, int nwake, const void *pc)
 {
-	vt_sched_point(VT_SP_CV_WAKE, cv);
+	vt_sched_point_at(VT_SP_CV_WAKE, cv, pc);
 	__atomic_add_fetch(&cv->cv_seq, 1, __ATOMIC_SEQ_CST);
 	if (vt_sched_ctl != NULL)
 		vt_sched_ctl->wake(cv);
@@ -370,13 +381,13 @@ cv_wake(kcondvar_t *cv, int nwake)
 void
 cv_signal(kcondvar_t *cv)
 {
-	cv_wake(cv, 1);
+	cv_wake(cv, 1, __builtin_return_address(0));
 }
 
 void
 cv_broadcast(kcondvar_t *cv)
 {
-	cv_wake(cv, INT_MAX);
+	cv_wake(cv, INT_MAX, __builtin_return_address(0));
 }
 
 /* ---- reader/writer locks ------------------------------------------------ */
@@ -417,12 +428,14 @@ rw_enter(krwlock_t *rw, krw_t how)
 	if (how == RW_WRITER) {
 		rw->rw_wwant++;
 		while (rw->rw_writer != NULL || rw->rw_readers != 0)
-			cv_block(&rw->rw_cv, &rw->rw_mutex, rw, "rwlock");
+			cv_block(&rw->rw_cv, &rw->rw_mutex, rw, "rwlock",
+			    __builtin_return_address(0));
 		rw->rw_wwant--;
 		VT_POKE(rw->rw_writer, t);
 	} else {
 		while (rw->rw_writer != NULL || rw->rw_wwant != 0)
-			cv_block(&rw->rw_cv, &rw->rw_mutex, rw, "rwlock");
+			cv_block(&rw->rw_cv, &rw->rw_mutex, rw, "rwlock",
+			    __builtin_return_address(0));
 		VT_POKE(rw->rw_readers, rw->rw_readers + 1);
 	}
 	mutex_exit(&rw->rw_mutex);

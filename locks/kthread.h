@@ -33,6 +33,7 @@ typedef struct kthread {
 	 */
 	const void	*t_wait;	/* lock/cv this thread is blocked on, or NULL */
 	const char	*t_wait_what;	/* "mutex", "cv", "rwlock", "page", "tlb" */
+	const void	*t_wait_pc;	/* where the lock function was called, or NULL */
 	uint32_t	t_nheld;	/* number of valid t_held[] entries */
 	const struct kmutex *t_held[VT_MAX_HELD];
 	void		*t_qnodes;	/* back end queue nodes (mcs/clh); owner only */

@@ -111,8 +111,7 @@ cmd_words(const struct vt_config *c, bool all, bool outputs, struct words *w)
 		if (skip(c, p, block, ss, outputs))
 			continue;
 		(void) vt_config_param_at(&base, i, &bblock, &bss);
-		if (!all && !(p->flags & VT_PF_OUTPUT) &&
-		    !vt_param_differs(p, block, bblock))
+		if (!all && !vt_param_differs(p, block, bblock))
 			continue;
 		if (p->shortc != 0 && p->kind == VT_P_BOOL)
 			snprintf(opt, sizeof (opt), "-%c", p->shortc);

@@ -43,7 +43,9 @@ struct vt_config {
 	double		switch_prob;		/* --switch-prob P (random) */
 	uint64_t	max_steps;		/* --max-steps N: budget */
 	uint64_t	stop_at_step;		/* --stop-at-step N */
-	const char	*trace;			/* --trace FILE */
+	const char	*trace;			/* --trace FILE: the schedule's switches */
+	uint32_t	trace_tail;		/* --trace-tail N: last points kept */
+	bool		trace_all;		/* --trace-all: every point is a line */
 	const char	*schedule;		/* --schedule FILE */
 	const char	*lock;			/* --lock NAME */
 	double		audit_interval;		/* --audit-interval S */

@@ -27,6 +27,7 @@
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
 #include "../locks/sched_ctl.h"
+#include "trace.h"
 
 
 /* ---- controlled mode (--sched random|pct) ---- */
@@ -128,55 +129,53 @@ sched_holder(const void *obj, const char *what)
 }
 
 /*
- * Read the switches of a trace or schedule file: lines "STEP WHO ... -> TO"
- * where WHO != TO (worker ids), '#' lines are comments.  Returns the count
- * or -1 (message printed).
+ * The switches of a trace or schedule file (trace.h) as the replay
+ * strategy's list.  Returns the count; a bad file is a usage error (one
+ * line naming file:line, exit 2).
  */
-static int
+static uint32_t
 load_schedule(const char *path, struct vt_sched_switch **out)
 {
-	FILE *f = fopen(path, "r");
-	struct vt_sched_switch *sw = NULL;
-	size_t n = 0, cap = 0;
-	char line[512];
+	struct vt_trace_file f;
+	struct vt_sched_switch *sw;
+	uint32_t n;
 
-	if (f == NULL) {
-		fprintf(stderr, "vmtorture: --schedule %s: cannot read the file\n",
-		    path);
-		return (-1);
-	}
-	while (fgets(line, sizeof (line), f) != NULL) {
-		unsigned long long step;
-		unsigned who, to;
-		char *arrow;
-
-		if (line[0] == '#' || line[0] == '\n')
-			continue;
-		arrow = strstr(line, "->");
-		if (arrow == NULL || sscanf(line, "%llu %u", &step, &who) != 2 ||
-		    sscanf(arrow, "-> %u", &to) != 1 || to == 0 ||
-		    to > R.nworkers) {
-			fprintf(stderr, "vmtorture: --schedule %s: not a trace "
-			    "line: %s", path, line);
-			fclose(f);
-			free(sw);
-			return (-1);
+	if (vt_trace_read(path, 0, &f) != 0)
+		exit(VT_EXIT_USAGE);
+	sw = calloc(f.nsw + 1, sizeof (*sw));
+	if (sw == NULL)
+		vt_engine_internal_error("out of memory for the schedule");
+	for (size_t i = 0; i < f.nsw; i++) {
+		if (f.sw[i].next > R.nworkers) {
+			fprintf(stderr, "vmtorture: %s:%u: worker %u: the run "
+			    "has %u workers\n", path, f.sw[i].line,
+			    f.sw[i].next, R.nworkers);
+			exit(VT_EXIT_USAGE);
 		}
-		if (who == to)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			sw = realloc(sw, cap * sizeof (*sw));
-			if (sw == NULL)
-				vt_engine_internal_error("out of memory for the schedule");
-		}
-		sw[n].sw_step = step;
-		sw[n].sw_to = to - 1;
-		n++;
+		sw[i].sw_step = f.sw[i].step;
+		sw[i].sw_to = f.sw[i].next - 1;
+		sw[i].sw_end = f.sw[i].end;
 	}
-	fclose(f);
 	*out = sw;
-	return ((int)n);
+	n = (uint32_t)f.nsw;
+	vt_trace_file_free(&f);
+	return (n);
+}
+
+static const char *
+outcome_name(enum vt_sched_outcome o)
+{
+	switch (o) {
+	case VT_SCHED_DONE:
+		return ("done");
+	case VT_SCHED_DEADLOCK:
+		return ("deadlock");
+	case VT_SCHED_BUDGET:
+		return ("step budget exhausted");
+	case VT_SCHED_STOPPED:
+		return ("stopped (--stop-at-step)");
+	}
+	return ("?");
 }
 
 /*
@@ -192,7 +191,7 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	struct vt_sched_params p;
 	struct vt_sched_switch *sw = NULL;
 	double t0;
-	int nsw = 0;
+	uint32_t nsw = 0;
 
 	tasks = calloc(R.nworkers, sizeof (*tasks));
 	if (tasks == NULL)
@@ -213,24 +212,28 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	p.max_steps = vt_config_step_budget(&R.cfg);
 	if (R.cfg.schedule != NULL) {
 		nsw = load_schedule(R.cfg.schedule, &sw);
-		if (nsw < 0)
-			exit(VT_EXIT_USAGE);
 		p.strategy = VT_STRAT_REPLAY;
 		p.replay = sw;
-		p.nreplay = (uint32_t)nsw;
+		p.nreplay = nsw;
 	}
 	if (R.cfg.trace != NULL) {
+		struct vt_trace_opts o;
 		char cmd[2048];
 
-		R.trace = fopen(R.cfg.trace, "w");
-		if (R.trace == NULL) {
-			fprintf(stderr, "vmtorture: --trace %s: cannot write\n",
-			    R.cfg.trace);
-			exit(VT_EXIT_USAGE);
-		}
+		/*
+		 * pct's k-learning pass (random strategy) is traced too: if it
+		 * fails, the file holds its schedule.  Its switches are many
+		 * and matter only then, so they are held back until then.
+		 */
+		memset(&o, 0, sizeof (o));
+		o.tail = R.cfg.trace_tail;
+		o.all = R.cfg.trace_all;
+		o.deferred = R.cfg.sched == VT_SCHED_PCT &&
+		    strat == VT_STRAT_RANDOM && !o.all;
 		vt_config_cmdline(&R.cfg, false, cmd, sizeof (cmd));
-		fprintf(R.trace, "# %s\n# step worker point site -> next\n",
-		    cmd);
+		R.trace = vt_trace_open(R.cfg.trace, cmd, &o);
+		if (R.trace == NULL)
+			exit(VT_EXIT_USAGE);
 		p.trace = R.trace;
 	}
 	vt_sched_set_describers(sched_objname, sched_holder);
@@ -244,8 +247,14 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	R.rep.seconds = vt_engine_now() - t0;
 	VT_POKE(R.world, W_JOINED);
 	if (R.trace != NULL) {
-		fclose(R.trace);
+		struct vt_trace *t = R.trace;
+
 		R.trace = NULL;
+		if (vt_trace_close(t, res->outcome == VT_SCHED_DEADLOCK ||
+		    res->outcome == VT_SCHED_BUDGET,
+		    outcome_name(res->outcome), res->steps,
+		    res->trace_hash) != 0)
+			vt_engine_internal_error("the trace is incomplete");
 	}
 	free(sw);
 	free(tasks);
@@ -255,7 +264,7 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 void
 vt_engine_controlled_outcome(const struct vt_sched_result *res)
 {
-	char msg[1200];
+	char msg[2300];
 
 	switch (res->outcome) {
 	case VT_SCHED_DONE:

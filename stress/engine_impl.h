@@ -49,7 +49,7 @@ struct vt_engine_run {
 	uint64_t	t_audit_ns;		/* time spent parked; relaxed atomics */
 	uint32_t	failing;		/* first failure wins; atomics */
 	struct vt_report rep;			/* the failing/finishing thread */
-	FILE		*trace;			/* --trace (controlled mode) */
+	struct vt_trace	*trace;			/* --trace (controlled mode; trace.h) */
 	/*
 	 * SIGINT/SIGTERM received (its number), set by the handler with an
 	 * atomic store; the run stops at the next safe point.

@@ -26,6 +26,7 @@
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
 #include "../locks/sched_point.h"
+#include "trace.h"
 
 /* ---- failure path ---- */
 
@@ -149,8 +150,7 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 	if (R.cfg.sched != VT_SCHED_FREE) {
 		vt_engine_say("schedule: failed at step %" PRIu64 " (replays exactly: "
 		    "same command line)\n", vt_sched_step());
-		if (R.trace != NULL)
-			fflush(R.trace);
+		vt_trace_fail(R.trace, check, vt_sched_step(), vt_sched_hash());
 	}
 	if (waits && R.nworkers > 0) {
 		vt_engine_say("workers:\n");
@@ -175,6 +175,7 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 		r->controlled = true;
 		r->fail_step = vt_sched_step();
 		r->sched_steps = r->fail_step;
+		r->trace_hash = vt_sched_hash();
 	}
 	snprintf(r->check, sizeof (r->check), "%s", check);
 	snprintf(r->message, sizeof (r->message), "%s", msg != NULL ? msg : "");

@@ -6,7 +6,12 @@
  *
  * Harness code (not ported).  The dump uses only snprintf and write(2): it
  * runs from a panicking thread that may hold port locks, so it must take no
- * lock a worker could hold (stdio's stderr lock included).
+ * lock a worker could hold (stdio's stderr lock included).  Sites are named
+ * by symbol.c, whose lock no worker takes.
+ *
+ * With the events the dump says where the worker is: in controlled mode its
+ * last schedule point (step, kind, site); in free mode, while it waits in a
+ * lock function, the line that called it.
  */
 #include "engine.h"
 
@@ -16,6 +21,8 @@
 #include <unistd.h>
 
 #include "run.h"
+#include "sched.h"
+#include "symbol.h"
 #include "../locks/atomic.h"
 
 /*
@@ -55,6 +62,33 @@ put(int fd, const char *s, size_t n)
 	}
 }
 
+/* Where w is: its last schedule point, or the call it waits in. */
+static void
+where(int fd, const struct vt_worker *w)
+{
+	char line[384];
+	const char *what;
+	const void *pc;
+	uint64_t step;
+	int k = -1;
+
+	if (vt_sched_active()) {
+		if (vt_sched_last_point(w->id, &step, &what, &pc))
+			k = snprintf(line, sizeof (line), "    last schedule "
+			    "point: step %" PRIu64 ", %s at %s\n", step, what,
+			    vt_symbol_site(pc));
+	} else if (VT_PEEK(w->kt.t_wait) != NULL &&
+	    (pc = VT_PEEK(w->kt.t_wait_pc)) != NULL) {
+		what = VT_PEEK(w->kt.t_wait_what);
+		k = snprintf(line, sizeof (line), "    waiting (%s) since the "
+		    "call at %s\n", what != NULL ? what : "?",
+		    vt_symbol_site(pc));
+	}
+	if (k > 0)
+		put(fd, line, (size_t)k < sizeof (line) ? (size_t)k :
+		    sizeof (line) - 1);
+}
+
 void
 vt_recorder_dump(int fd, const struct vt_worker *w)
 {
@@ -68,6 +102,7 @@ vt_recorder_dump(int fd, const struct vt_worker *w)
 	    w->id, w->role != NULL ? w->role->name : "?", w->role_rank,
 	    VT_PEEK(w->nops), n);
 	put(fd, line, (size_t)k < sizeof (line) ? (size_t)k : sizeof (line) - 1);
+	where(fd, w);
 	if (n == 0)
 		return;
 	k = snprintf(line, sizeof (line), "    %10s  %-18s %6s %18s %10s %8s\n",

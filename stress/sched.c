@@ -5,17 +5,21 @@
  * schedule point (vt_sched_hook), a block (lock/cv/page wait) or its end;
  * the strategy picks the next task; a fiber switch resumes it.  Decisions
  * depend only on the seed, the step number and task ids, never on time or
- * addresses.
+ * addresses.  Sites (code addresses) go to the trace and the reports, never
+ * into a decision or the trace hash.
  */
 #include "sched.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../locks/prng.h"
 #include "../locks/sched_ctl.h"
 #include "../locks/sched_point.h"
+#include "symbol.h"
+#include "trace.h"
 
 #define SCHED_STACK	(256 * 1024)
 
@@ -31,8 +35,6 @@ struct sched_state {
 	uint32_t		next_change;
 	int64_t			low_prio;	/* pct: last "lowest" priority given to a spinner */
 	uint32_t		replay_pos;
-	struct vt_sched_switch	*log;		/* switches taken */
-	uint32_t		nlog, maxlog;
 	bool			active;
 };
 
@@ -63,35 +65,25 @@ fnv(uint64_t *h, const void *p, size_t len)
 	}
 }
 
-/* Program-relative site of a schedule point: stable for one binary. */
-extern char __executable_start;
-
+/*
+ * A decision at a schedule point: hash it, and give it to the trace.  A
+ * block is hashed as the yield point it is; what names its object.
+ */
 static void
-site_name(enum vt_sp_kind kind, const void *obj, const void *pc, char *buf,
-    size_t len)
-{
-	if (objname_fn != NULL && (kind == VT_SP_LOCK || kind == VT_SP_TRYLOCK ||
-	    kind == VT_SP_UNLOCK) && objname_fn(obj, "mutex", buf, len) != NULL)
-		return;
-	(void) snprintf(buf, len, "pc+%#" PRIxPTR,
-	    (uintptr_t)pc - (uintptr_t)&__executable_start);
-}
-
-static void
-record(enum vt_sp_kind kind, const void *obj, const void *pc, uint32_t next)
+record(enum vt_sp_kind kind, const void *obj, const void *pc, uint32_t next,
+    const char *what)
 {
 	struct {
 		uint64_t step;
 		uint64_t site;
 		uint32_t who, to, kind, pad;
 	} d;
-	char site[96];
 
 	/*
 	 * The hash covers the decision itself (step, point kind, who ran, who
 	 * runs next), not the code address of the site, so one build's hash
 	 * matches another's (plain, TSan, another compiler) for the same seed
-	 * and options.  Text is made only for --trace.
+	 * and options.
 	 */
 	memset(&d, 0, sizeof (d));
 	d.step = S.r->steps;
@@ -99,25 +91,19 @@ record(enum vt_sp_kind kind, const void *obj, const void *pc, uint32_t next)
 	d.to = S.tasks[next].st_id;
 	d.kind = (uint32_t)kind;
 	fnv(&S.r->trace_hash, &d, sizeof (d));
-	if (S.p.trace == NULL)
-		return;
-	site_name(kind, obj, pc, site, sizeof (site));
-	(void) fprintf(S.p.trace, "%" PRIu64 " %u %s %s -> %u\n", d.step, d.who,
-	    vt_sp_kind_name(kind), site, d.to);
-}
+	if (S.p.trace != NULL) {
+		struct vt_trace_point tp;
 
-static void
-log_switch(uint32_t to)
-{
-	if (S.nlog == S.maxlog) {
-		S.maxlog = S.maxlog ? S.maxlog * 2 : 1024;
-		S.log = realloc(S.log, S.maxlog * sizeof (*S.log));
-		if (S.log == NULL)
-			abort();
+		tp.step = d.step;
+		tp.who = d.who;
+		tp.next = d.to;
+		tp.kind = kind;
+		tp.label = what != NULL ? VT_TRACE_BLOCK : VT_TRACE_POINT;
+		tp.obj = obj;
+		tp.what = what;
+		tp.pc = pc;
+		vt_trace_point(S.p.trace, &tp);
 	}
-	S.log[S.nlog].sw_step = S.r->steps;
-	S.log[S.nlog].sw_to = to;
-	S.nlog++;
 }
 
 static bool
@@ -180,11 +166,37 @@ first_runnable_except(uint32_t not)
 }
 
 /*
- * Choose who runs after step S.r->steps.  yielding: the current task is
- * spinning and should let others run.  Returns -1 if nobody can run.
+ * The replay strategy: the recorded switch of this step (at_end: of this
+ * task end) if there is one, else go on with the running task.
  */
 static int
-choose(bool yielding)
+replay_pick(bool yielding, bool at_end)
+{
+	const struct vt_sched_switch *sw;
+	uint32_t c = S.cur;
+
+	/* Switches of steps already passed were not taken (an edited file). */
+	while (S.replay_pos < S.p.nreplay &&
+	    S.p.replay[S.replay_pos].sw_step < S.r->steps)
+		S.replay_pos++;
+	sw = S.replay_pos < S.p.nreplay ? &S.p.replay[S.replay_pos] : NULL;
+	if (sw != NULL && sw->sw_step == S.r->steps && sw->sw_end == at_end) {
+		S.replay_pos++;
+		if (sw->sw_to < S.n && runnable(sw->sw_to))
+			return ((int)sw->sw_to);
+	}
+	if (runnable(c) && !yielding)
+		return ((int)c);
+	return (first_runnable_except(c));
+}
+
+/*
+ * Choose who runs after step S.r->steps.  yielding: the current task is
+ * spinning and should let others run; at_end: it has just finished.
+ * Returns -1 if nobody can run.
+ */
+static int
+choose(bool yielding, bool at_end)
 {
 	uint32_t c = S.cur;
 	uint32_t nr = count_runnable();
@@ -217,16 +229,7 @@ choose(bool yielding)
 			return ((int)c);
 		return (nth_runnable(rng_below(nr)));
 	case VT_STRAT_REPLAY:
-		if (S.replay_pos < S.p.nreplay &&
-		    S.p.replay[S.replay_pos].sw_step == S.r->steps) {
-			uint32_t to = S.p.replay[S.replay_pos++].sw_to;
-
-			if (to < S.n && runnable(to))
-				return ((int)to);
-		}
-		if (runnable(c) && !yielding)
-			return ((int)c);
-		return (first_runnable_except(c));
+		return (replay_pick(yielding, at_end));
 	}
 	return (-1);
 }
@@ -241,7 +244,6 @@ switch_to(uint32_t next)
 	S.r->switches++;
 	if (runnable(prev))
 		S.r->preemptions++;
-	log_switch(next);
 	S.cur = next;
 	vt_thread_set_current(S.tasks[next].st_kt);
 	vt_fiber_switch(&S.tasks[prev].st_fiber, &S.tasks[next].st_fiber);
@@ -260,14 +262,21 @@ static void describe_deadlock(void);
 
 /*
  * The common decision point: count the step, stop/budget checks, choose,
- * trace, switch.  Called from the running task's fiber.
+ * trace, switch.  Called from the running task's fiber.  what: a block on
+ * obj ("mutex", "cv", ...), or NULL for a plain schedule point.
  */
 static void
-decide(enum vt_sp_kind kind, const void *obj, const void *pc)
+decide(enum vt_sp_kind kind, const void *obj, const void *pc,
+    const char *what)
 {
+	struct vt_sched_task *t = &S.tasks[S.cur];
 	int next;
 
 	S.r->steps++;
+	t->st_step = S.r->steps;
+	t->st_kind = kind;
+	t->st_blocked_here = what != NULL;
+	t->st_pc = pc;
 	if (S.p.stop_at_step != 0 && S.r->steps >= S.p.stop_at_step) {
 		S.r->outcome = VT_SCHED_STOPPED;
 		back_to_main();
@@ -276,32 +285,49 @@ decide(enum vt_sp_kind kind, const void *obj, const void *pc)
 		S.r->outcome = VT_SCHED_BUDGET;
 		back_to_main();
 	}
-	next = choose(kind == VT_SP_YIELD);
+	next = choose(kind == VT_SP_YIELD, false);
 	if (next < 0) {
 		describe_deadlock();
 		S.r->outcome = VT_SCHED_DEADLOCK;
 		back_to_main();
 	}
-	record(kind, obj, pc, (uint32_t)next);
+	record(kind, obj, pc, (uint32_t)next, what);
 	switch_to((uint32_t)next);
 }
 
+/* pc NULL: the point is inline in the caller (atomics, racy accesses). */
 static void
-sched_hook(enum vt_sp_kind kind, const void *obj)
+sched_hook(enum vt_sp_kind kind, const void *obj, const void *pc)
 {
-	decide(kind, obj, __builtin_return_address(0));
+	struct vt_sched_task *t = &S.tasks[S.cur];
+
+	if (pc == NULL)
+		pc = __builtin_return_address(0);
+	if (kind == VT_SP_LOCK || kind == VT_SP_TRYLOCK ||
+	    kind == VT_SP_CV_WAIT)
+		t->st_wait_pc = pc;
+	decide(kind, obj, pc, NULL);
 }
 
-/* Park the running task on obj until a wake; then return to the caller. */
+/*
+ * Park the running task on obj until a wake; then return to the caller.
+ * A lock or cv block follows that lock's own schedule point, whose site
+ * (the caller of mutex_enter, cv_wait, rw_enter) is the block's.
+ */
 static void
 sched_block(const void *obj, const char *what)
 {
 	struct vt_sched_task *t = &S.tasks[S.cur];
+	const void *pc = __builtin_return_address(0);
 
+	if (what != NULL && (strcmp(what, "mutex") == 0 ||
+	    strcmp(what, "cv") == 0 || strcmp(what, "rwlock") == 0) &&
+	    t->st_wait_pc != NULL)
+		pc = t->st_wait_pc;
 	t->st_state = VT_TASK_BLOCKED;
 	t->st_blocked_on = obj;
 	t->st_what = what;
-	decide(VT_SP_YIELD, obj, __builtin_return_address(0));
+	decide(VT_SP_YIELD, obj, pc, what != NULL ? what : "?");
 }
 
 static void
@@ -333,7 +359,7 @@ task_main(void *arg)
 
 	t->st_body(t->st_arg);
 	t->st_state = VT_TASK_DONE;
-	next = choose(false);
+	next = choose(false, true);
 	if (next < 0) {
 		uint32_t i;
 
@@ -345,8 +371,19 @@ task_main(void *arg)
 			}
 		back_to_main();
 	}
+	if (S.p.trace != NULL) {
+		/* Not a decision of the hash (there is no step), but replay needs it. */
+		struct vt_trace_point tp;
+
+		memset(&tp, 0, sizeof (tp));
+		tp.step = S.r->steps;
+		tp.who = t->st_id;
+		tp.next = S.tasks[next].st_id;
+		tp.kind = VT_SP_YIELD;
+		tp.label = VT_TRACE_END;
+		vt_trace_point(S.p.trace, &tp);
+	}
 	S.r->switches++;
-	log_switch((uint32_t)next);
 	S.cur = (uint32_t)next;
 	vt_thread_set_current(S.tasks[next].st_kt);
 	vt_fiber_switch(&t->st_fiber, &S.tasks[next].st_fiber);
@@ -377,10 +414,12 @@ describe_deadlock(void)
 		    t->st_what, name, sizeof (name)) == NULL)
 			(void) snprintf(name, sizeof (name), "%s",
 			    t->st_what ? t->st_what : "?");
-		w = snprintf(out + used, len - used, "worker %u waits on %s; ",
-		    t->st_id, name);
-		if (w < 0 || (size_t)w >= len - used)
-			return;
+		w = snprintf(out + used, len - used, "worker %u waits on %s at "
+		    "%s; ", t->st_id, name, vt_symbol_site(t->st_pc));
+		if (w < 0 || (size_t)w >= len - used) {
+			out[used] = '\0';	/* no room: the chain instead */
+			break;
+		}
 		used += (size_t)w;
 	}
 	i = start;
@@ -475,6 +514,10 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	for (i = 0; i < n; i++) {
 		tasks[i].st_state = VT_TASK_RUNNABLE;
 		tasks[i].st_blocked_on = NULL;
+		tasks[i].st_step = 0;
+		tasks[i].st_pc = NULL;
+		tasks[i].st_wait_pc = NULL;
+		tasks[i].st_blocked_here = false;
 		if (vt_fiber_create(&tasks[i].st_fiber, SCHED_STACK, task_main,
 		    &tasks[i]) != 0)
 			abort();
@@ -486,14 +529,13 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	first = S.p.strategy == VT_STRAT_PCT ? pct_pick() :
 	    S.p.strategy == VT_STRAT_RANDOM ? nth_runnable(rng_below(n)) : 0;
 	if (S.p.strategy == VT_STRAT_REPLAY && S.p.nreplay > 0 &&
-	    S.p.replay[0].sw_step == 0) {
+	    S.p.replay[0].sw_step == 0 && !S.p.replay[0].sw_end) {
 		/* The recorded first pick (step 0). */
 		if (S.p.replay[0].sw_to < n)
 			first = (int)S.p.replay[0].sw_to;
 		S.replay_pos = 1;
 	}
 	S.cur = (uint32_t)first;
-	log_switch(S.cur);
 	{
 		/* Step 0: who starts (worker 0 = nobody ran before). */
 		struct { uint64_t step, site; uint32_t who, to, kind, pad; } d;
@@ -501,9 +543,14 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 		memset(&d, 0, sizeof (d));
 		d.to = tasks[first].st_id;
 		fnv(&r->trace_hash, &d, sizeof (d));
-		if (S.p.trace != NULL)
-			(void) fprintf(S.p.trace, "0 0 start - -> %u\n",
-			    tasks[first].st_id);
+		if (S.p.trace != NULL) {
+			struct vt_trace_point tp;
+
+			memset(&tp, 0, sizeof (tp));
+			tp.next = d.to;
+			tp.label = VT_TRACE_START;
+			vt_trace_point(S.p.trace, &tp);
+		}
 	}
 	vt_thread_set_current(tasks[first].st_kt);
 	vt_fiber_switch(&S.main, &tasks[first].st_fiber);
@@ -518,13 +565,6 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	S.change_points = NULL;
 }
 
-const struct vt_sched_switch *
-vt_sched_switches(uint32_t *n)
-{
-	*n = S.nlog;
-	return (S.log);
-}
-
 bool
 vt_sched_active(void)
 {
@@ -535,6 +575,30 @@ uint64_t
 vt_sched_step(void)
 {
 	return (S.r != NULL ? S.r->steps : 0);
+}
+
+uint64_t
+vt_sched_hash(void)
+{
+	return (S.r != NULL ? S.r->trace_hash : 0);
+}
+
+bool
+vt_sched_last_point(uint32_t id, uint64_t *step, const char **what,
+    const void **pc)
+{
+	for (uint32_t i = 0; S.active && i < S.n; i++) {
+		const struct vt_sched_task *t = &S.tasks[i];
+
+		if (t->st_id != id || t->st_step == 0)
+			continue;
+		*step = t->st_step;
+		*what = t->st_blocked_here ? "block" :
+		    vt_sp_kind_name(t->st_kind);
+		*pc = t->st_pc;
+		return (true);
+	}
+	return (false);
 }
 
 void

@@ -10,7 +10,12 @@
  *            (>= depth), depth-1 change points chosen uniformly in [1, k];
  *            the highest-priority runnable task always runs; at change point
  *            j the running task's priority drops to j;
- *   replay - follow a recorded list of switches (shrinking, trace replay).
+ *   replay - follow a recorded list of switches (shrinking, trace replay):
+ *            at a point with a recorded switch run its target, otherwise
+ *            go on with the running task (the first other runnable one,
+ *            lowest index first, when it cannot).  Switches at a task's
+ *            end are recorded apart (sw_end), so a trace of every switch
+ *            replays exactly.
  * Blocking is exact: locks and condition variables park the task on the
  * object and releases wake it, so "no runnable task while some are blocked"
  * is a deadlock, reported with its wait-for cycle.
@@ -20,7 +25,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "../locks/kthread.h"
 #include "../locks/sched_point.h"
@@ -38,15 +42,27 @@ struct vt_sched_task {
 	const void	*st_blocked_on;	/* object it waits for (BLOCKED) */
 	const char	*st_what;	/* "mutex", "cv", "page", ... */
 	int64_t		st_prio;	/* pct priority (spinners go below 0) */
+	/* Its last schedule point, for reports (sites are return addresses). */
+	uint64_t	st_step;
+	enum vt_sp_kind	st_kind;
+	bool		st_blocked_here;	/* it was a block */
+	const void	*st_pc;
+	const void	*st_wait_pc;	/* site of its last lock/trylock/cv_wait */
 	void		(*st_body)(void *);
 	void		*st_arg;
 };
 
-/* One forced switch of a replay schedule: at step st_step run task st_to. */
+/*
+ * One forced switch of a replay schedule: at step sw_step run task sw_to;
+ * sw_end: at the end of the task that runs then (no step of its own).
+ */
 struct vt_sched_switch {
 	uint64_t	sw_step;
 	uint32_t	sw_to;		/* task index */
+	bool		sw_end;
 };
+
+struct vt_trace;
 
 struct vt_sched_params {
 	enum vt_sched_strategy strategy;
@@ -55,7 +71,7 @@ struct vt_sched_params {
 	uint64_t	steps;		/* pct k: estimated steps of the run */
 	double		switch_prob;	/* random p */
 	uint64_t	max_steps;	/* step budget (0: none): exceeding it is a hang */
-	FILE		*trace;		/* one line per decision, or NULL */
+	struct vt_trace	*trace;		/* gets every decision (trace.h), or NULL */
 	/* replay */
 	const struct vt_sched_switch *replay;
 	uint32_t	nreplay;
@@ -74,8 +90,8 @@ struct vt_sched_result {
 	uint64_t	steps;		/* schedule points passed */
 	uint64_t	switches;	/* context switches between tasks */
 	uint64_t	preemptions;	/* switches away from a runnable task */
-	uint64_t	trace_hash;	/* FNV-1a over the decision lines */
-	char		cycle[1024];	/* deadlock: the wait-for cycle, printable */
+	uint64_t	trace_hash;	/* FNV-1a over every decision (no sites) */
+	char		cycle[2048];	/* deadlock: the wait-for cycle, printable */
 };
 
 /*
@@ -89,13 +105,20 @@ struct vt_sched_result {
 void vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
     const struct vt_sched_params *p, struct vt_sched_result *r);
 
-/* The switches taken by the last vt_sched_run (for shrinking and traces). */
-const struct vt_sched_switch *vt_sched_switches(uint32_t *n);
-
 /* True while vt_sched_run is active on this process. */
 bool vt_sched_active(void);
 /* Current step number (for flight recorders). */
 uint64_t vt_sched_step(void);
+/* The trace hash of the decisions so far (failure reports). */
+uint64_t vt_sched_hash(void);
+
+/*
+ * The last schedule point of worker id while vt_sched_run is active: its
+ * step, what it was ("lock", ..., "block") and its site (a return address
+ * for vt_symbol_site).  False if there is none.
+ */
+bool vt_sched_last_point(uint32_t id, uint64_t *step, const char **what,
+    const void **pc);
 
 /* Name of the object a task waits on, for cycle printing (set by engine). */
 typedef const char *(*vt_sched_objname_t)(const void *obj, const char *what,

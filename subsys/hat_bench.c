@@ -251,9 +251,10 @@ time_pairs(double secs)
 static uint64_t counted_atomics;
 
 static void
-count_hook(enum vt_sp_kind kind, const void *obj)
+count_hook(enum vt_sp_kind kind, const void *obj, const void *pc)
 {
 	(void) obj;
+	(void) pc;
 	if (kind == VT_SP_ATOMIC)
 		counted_atomics++;
 }

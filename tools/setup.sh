@@ -4,13 +4,14 @@
 # a build directory.  Usage: vt_setup_deps; vt_configure DIR [meson args...]
 
 VT_DEB_PACKAGES="meson ninja-build pkg-config gcc binutils python3 libck-dev
-liburcu-dev libbsd-dev libinih-dev libjson-c-dev clang-14 libclang-rt-14-dev scdoc"
+liburcu-dev libbsd-dev libinih-dev libjson-c-dev libdw-dev clang-14 libclang-rt-14-dev
+scdoc"
 
 vt_have_deps() {
 	command -v meson >/dev/null 2>&1 && command -v ninja >/dev/null 2>&1 &&
 	command -v clang-14 >/dev/null 2>&1 && command -v scdoc >/dev/null 2>&1 &&
 	command -v python3 >/dev/null 2>&1 && command -v nm >/dev/null 2>&1 &&
-	pkg-config --exists ck liburcu-memb liburcu-cds libbsd json-c inih 2>/dev/null &&
+	pkg-config --exists ck liburcu-memb liburcu-cds libbsd json-c inih libdw 2>/dev/null &&
 	[ -n "$(ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a 2>/dev/null)" ]
 }
 

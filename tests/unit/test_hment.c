@@ -194,7 +194,7 @@ static void (*hook_action)(void);
 static int hook_fired;
 
 static void
-hook(enum vt_sp_kind kind, const void *obj)
+hook(enum vt_sp_kind kind, const void *obj, const void *pc)
 {
 	void (*fn)(void);
 

@@ -748,7 +748,7 @@ test_tables(void)
 static uint64_t hook_counts[VT_SP_NKINDS];	/* atomics */
 
 static void
-count_hook(enum vt_sp_kind kind, const void *obj)
+count_hook(enum vt_sp_kind kind, const void *obj, const void *pc)
 {
 	__atomic_add_fetch(&hook_counts[kind], 1, __ATOMIC_RELAXED);
 	if (kind == VT_SP_YIELD || kind == VT_SP_CV_WAIT)

@@ -1,0 +1,294 @@
+/*
+ * child.c - starting, waiting for and reading child `vmtorture run`s (see
+ * child.h).
+ *
+ * Harness code (not ported).  The child's command line is built from a
+ * configuration (vt_config_argv), so it carries exactly the options in
+ * force; its result comes from its --json report (json-c).  Wall-clock time
+ * is read only for timeouts.
+ */
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "run.h"
+
+
+double
+vt_child_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
+void
+vt_child_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int
+vt_child_tmpdir(char *dir, size_t len)
+{
+	const char *t = getenv("TMPDIR");
+
+	if (t == NULL || *t == '\0')
+		t = "/tmp";
+	if ((size_t)snprintf(dir, len, "%s/vmtorture-XXXXXX", t) >= len ||
+	    mkdtemp(dir) == NULL) {
+		fprintf(stderr, "vmtorture: cannot create a temporary directory "
+		    "in %s: %s\n", t, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+int
+vt_child_files(struct vt_child *k, const char *dir, const char *name)
+{
+	memset(k, 0, sizeof (*k));
+	if ((size_t)snprintf(k->out, sizeof (k->out), "%s/%s.out", dir,
+	    name) >= sizeof (k->out) ||
+	    (size_t)snprintf(k->err, sizeof (k->err), "%s/%s.err", dir,
+	    name) >= sizeof (k->err) ||
+	    (size_t)snprintf(k->json, sizeof (k->json), "%s/%s.json", dir,
+	    name) >= sizeof (k->json)) {
+		fprintf(stderr, "vmtorture: %s: path too long\n", dir);
+		return (-1);
+	}
+	return (0);
+}
+
+/* The running binary, for the children. */
+static const char *
+self_exe(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n;
+
+	if (path[0] != '\0')
+		return (path);
+	n = readlink("/proc/self/exe", path, sizeof (path) - 1);
+	if (n <= 0)
+		snprintf(path, sizeof (path), "/proc/self/exe");
+	else
+		path[n] = '\0';
+	return (path);
+}
+
+int
+vt_child_start(struct vt_child *k, const struct vt_config *c)
+{
+	posix_spawn_file_actions_t fa;
+	struct vt_config cc = *c;
+	char **words, **argv;
+	int n, rc;
+
+	cc.json = k->json;
+	cc.quiet = true;
+	cc.tap = false;
+	words = vt_config_argv(&cc, false, true, &n);
+	argv = words != NULL ? calloc((size_t)n + 2, sizeof (char *)) : NULL;
+	if (argv == NULL) {
+		vt_config_argv_free(words);
+		fprintf(stderr, "vmtorture: out of memory\n");
+		return (-1);
+	}
+	/* argv[0] is the binary, then "run", SCENARIO and the options. */
+	argv[0] = (char *)(uintptr_t)self_exe();
+	memcpy(argv + 1, words, (size_t)n * sizeof (char *));
+	(void) unlink(k->json);		/* no stale report may pass for its own */
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, k->out,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	posix_spawn_file_actions_addopen(&fa, 2, k->err,
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	rc = posix_spawn(&k->pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(argv);
+	vt_config_argv_free(words);
+	if (rc != 0) {
+		k->pid = 0;
+		fprintf(stderr, "vmtorture: cannot start %s: %s\n", self_exe(),
+		    strerror(rc));
+		return (-1);
+	}
+	k->started = vt_child_now();
+	return (0);
+}
+
+int
+vt_child_exit_code(int st)
+{
+	if (WIFEXITED(st))
+		return (WEXITSTATUS(st));
+	if (WIFSIGNALED(st))
+		return (128 + WTERMSIG(st));
+	return (VT_EXIT_INTERNAL);
+}
+
+static json_object *
+member(json_object *o, const char *name)
+{
+	json_object *v = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, name, &v))
+		return (NULL);
+	return (v);
+}
+
+static void
+copy_string(json_object *v, char *buf, size_t len)
+{
+	const char *s = v != NULL ? json_object_get_string(v) : NULL;
+
+	snprintf(buf, len, "%s", s != NULL ? s : "");
+}
+
+void
+vt_child_result(const struct vt_child *k, int code, struct vt_child_result *r)
+{
+	json_object *root, *fo, *so;
+
+	memset(r, 0, sizeof (*r));
+	r->code = code;
+	root = code == VT_CHILD_TIMEOUT ? NULL :
+	    json_object_from_file(k->json);
+	if (root != NULL) {
+		r->have_json = true;
+		copy_string(member(root, "result"), r->check, sizeof (r->check));
+		r->failed = strcmp(r->check, "fail") == 0;
+		r->check[0] = '\0';
+		fo = member(root, "failure");
+		so = member(root, "schedule");
+		copy_string(member(fo, "check"), r->check, sizeof (r->check));
+		copy_string(member(fo, "message"), r->message,
+		    sizeof (r->message));
+		copy_string(member(fo, "replay"), r->replay, sizeof (r->replay));
+		if (member(fo, "step") != NULL)
+			r->step = json_object_get_uint64(member(fo, "step"));
+		if (member(so, "steps") != NULL)
+			r->steps = json_object_get_uint64(member(so, "steps"));
+		copy_string(member(so, "trace_hash"), r->trace_hash,
+		    sizeof (r->trace_hash));
+		json_object_put(root);
+	}
+	if (r->check[0] != '\0' || code == VT_EXIT_PASS)
+		return;
+	/* No report (or none that names the check): say what the code means. */
+	if (code == VT_CHILD_TIMEOUT)
+		snprintf(r->check, sizeof (r->check), "timeout");
+	else if (code == VT_EXIT_HANG)
+		snprintf(r->check, sizeof (r->check), "hang");
+	else if (code > 128)
+		snprintf(r->check, sizeof (r->check), "signal %d", code - 128);
+	else
+		snprintf(r->check, sizeof (r->check), "exit %d", code);
+}
+
+void
+vt_child_run(struct vt_child *k, const struct vt_config *c, double timeout,
+    struct vt_child_result *r)
+{
+	int st, code = -1;
+
+	memset(r, 0, sizeof (*r));
+	r->code = -1;
+	if (vt_child_start(k, c) != 0)
+		return;
+	for (;;) {
+		pid_t p = waitpid(k->pid, &st, timeout > 0 ? WNOHANG : 0);
+
+		if (p == k->pid) {
+			code = vt_child_exit_code(st);
+			break;
+		}
+		if (p < 0 && errno != EINTR) {
+			fprintf(stderr, "vmtorture: waitpid: %s\n",
+			    strerror(errno));
+			k->pid = 0;
+			return;
+		}
+		if (p == 0) {
+			if (vt_child_now() >= k->started + timeout) {
+				kill(k->pid, SIGKILL);
+				(void) waitpid(k->pid, &st, 0);
+				code = VT_CHILD_TIMEOUT;
+				break;
+			}
+			vt_child_sleep_ms(2);
+		}
+	}
+	k->pid = 0;
+	vt_child_result(k, code, r);
+}
+
+void
+vt_child_first_error(const struct vt_child *k, char *buf, size_t len)
+{
+	FILE *f = fopen(k->err, "r");
+
+	buf[0] = '\0';
+	if (f == NULL)
+		return;
+	if (fgets(buf, (int)len, f) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+void
+vt_child_cleanup(const struct vt_child *k)
+{
+	(void) unlink(k->out);
+	(void) unlink(k->err);
+	(void) unlink(k->json);
+}
+
+bool
+vt_child_take_opt(int argc, char **argv, int *i, const char *name,
+    const char **val)
+{
+	const char *a = argv[*i];
+	size_t len = strlen(name);
+
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, len) != 0)
+		return (false);
+	if (a[2 + len] == '=') {
+		*val = a + 3 + len;
+		return (true);
+	}
+	if (a[2 + len] != '\0')
+		return (false);
+	*val = *i + 1 < argc ? argv[*i + 1] : NULL;
+	if (*val != NULL)
+		(*i)++;
+	return (true);
+}
+
+bool
+vt_child_is_opt(const char *a, const char *name)
+{
+	size_t len = strlen(name);
+
+	return (strncmp(a, "--", 2) == 0 && strncmp(a + 2, name, len) == 0 &&
+	    (a[2 + len] == '\0' || a[2 + len] == '='));
+}
