@@ -29,6 +29,7 @@
 #include "run.h"
 #include "sched.h"
 #include "subsys.h"
+#include "trace.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
@@ -317,6 +318,18 @@ vt_run_main(int argc, char **argv)
 	if ((R.cfg.json != NULL && vt_output_check("--json", R.cfg.json) != 0) ||
 	    (R.cfg.trace != NULL && vt_output_check("--trace", R.cfg.trace) != 0))
 		return (VT_EXIT_USAGE);
+	if (R.cfg.schedule != NULL) {
+		/* A bad schedule is a usage error, found before anything runs. */
+		struct vt_trace_file f;
+
+		if (vt_trace_read(R.cfg.schedule, 0, &f) != 0)
+			return (VT_EXIT_USAGE);
+		if (f.nsw == 0)
+			fprintf(stderr, "vmtorture: warning: --schedule %s has no "
+			    "switches: every worker runs until it blocks or "
+			    "ends\n", R.cfg.schedule);
+		vt_trace_file_free(&f);
+	}
 	if (R.cfg.json != NULL) {
 		/* An older file must not go on saying "pass" if we are killed. */
 		r->cfg = &R.cfg;

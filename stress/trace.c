@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../locks/kmutex.h"
 #include "run.h"
@@ -463,6 +466,44 @@ read_switch(struct vt_trace_file *f, char *line, uint32_t lineno,
 	return (0);
 }
 
+/* A line with control bytes other than tab, CR and the final newline. */
+static bool
+binary(const char *line)
+{
+	for (const unsigned char *s = (const unsigned char *)line; *s != '\0';
+	    s++)
+		if (*s < 0x20 && *s != '\t' && *s != '\r' && *s != '\n')
+			return (true);
+	return (false);
+}
+
+/* path opened for reading if it is a regular file, else NULL (message). */
+static FILE *
+open_regular(const char *path)
+{
+	struct stat st;
+	FILE *in;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vmtorture: %s: cannot read: %s\n", path,
+		    strerror(errno));
+		return (NULL);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "vmtorture: %s: not a regular file\n", path);
+		close(fd);
+		return (NULL);
+	}
+	if ((in = fdopen(fd, "r")) == NULL) {
+		fprintf(stderr, "vmtorture: %s: cannot read: %s\n", path,
+		    strerror(errno));
+		close(fd);
+	}
+	return (in);
+}
+
 int
 vt_trace_read(const char *path, int flags, struct vt_trace_file *f)
 {
@@ -470,22 +511,29 @@ vt_trace_read(const char *path, int flags, struct vt_trace_file *f)
 	FILE *in;
 	char *line = NULL;
 	size_t len = 0, cap = 0;
+	ssize_t n;
 	uint64_t last = 0;
 	uint32_t lineno = 0;
 	int rc = 0;
 
 	memset(f, 0, sizeof (*f));
 	f->path = path;
-	in = fopen(path, "r");
-	if (in == NULL) {
-		fprintf(stderr, "vmtorture: %s: cannot read: %s\n", path,
-		    strerror(errno));
+	if ((in = open_regular(path)) == NULL)
 		return (-1);
-	}
-	while (rc == 0 && getline(&line, &len, in) > 0) {
+	while (rc == 0 && (n = getline(&line, &len, in)) > 0) {
 		const char *p = line;
 
 		lineno++;
+		if (n > VT_TRACE_LINE_MAX) {
+			rc = bad(path, lineno, "line longer than %d bytes: not "
+			    "a trace or schedule file", VT_TRACE_LINE_MAX);
+			break;
+		}
+		if (memchr(line, '\0', (size_t)n) != NULL || binary(line)) {
+			rc = bad(path, lineno, "binary data: not a trace or "
+			    "schedule file");
+			break;
+		}
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (*p == '\n' || *p == '\r' || *p == '\0')
@@ -512,6 +560,11 @@ vt_trace_read(const char *path, int flags, struct vt_trace_file *f)
 	}
 	if (rc == 0 && ferror(in)) {
 		fprintf(stderr, "vmtorture: %s: read error\n", path);
+		rc = -1;
+	}
+	if (rc == 0 && lineno == 0) {
+		fprintf(stderr, "vmtorture: %s: empty: not a trace or schedule "
+		    "file\n", path);
 		rc = -1;
 	}
 	free(line);

@@ -121,6 +121,9 @@ struct vt_trace_file {
 	size_t		nsw;
 };
 
+/* Longest line a trace or schedule file may have. */
+#define VT_TRACE_LINE_MAX	4096
+
 /* vt_trace_read flags. */
 #define VT_TRACE_KEEP_TEXT	0x1	/* keep each switch line's text (rewriting) */
 #define VT_TRACE_HEADER_ONLY	0x2	/* stop at the first switch line */
