@@ -44,6 +44,103 @@ vt_child_sleep_ms(long ms)
 		;
 }
 
+/*
+ * What a SIGINT/SIGTERM must clean up: the children started and not yet
+ * cleaned up, the private directories and files noted in them.  The
+ * handler uses only async-signal-safe calls (kill, waitpid, unlink, rmdir,
+ * _exit) on these tables; the tables are written by the main thread with
+ * the signals blocked.
+ */
+#define TRACK_MAX	512
+#define DIRS_MAX	8
+#define NOTES_MAX	16
+
+static const struct vt_child *tracked[TRACK_MAX];
+static const char *dirs[DIRS_MAX];
+static const char *notes[NOTES_MAX];
+static bool handlers_set;
+
+static void
+block_stops(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigprocmask(SIG_BLOCK, &s, old);
+}
+
+static void
+put_slot(const void **tab, size_t n, const void *p, bool add)
+{
+	sigset_t old;
+
+	block_stops(&old);
+	for (size_t i = 0; i < n; i++) {
+		if (add && tab[i] == NULL) {
+			tab[i] = p;
+			break;
+		}
+		if (!add && tab[i] == p)
+			tab[i] = NULL;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+on_stop(int sig)
+{
+	for (size_t i = 0; i < TRACK_MAX; i++) {
+		const struct vt_child *k = tracked[i];
+
+		if (k == NULL)
+			continue;
+		if (k->pid > 0) {
+			(void) kill(k->pid, SIGKILL);
+			(void) waitpid(k->pid, NULL, 0);
+		}
+		(void) unlink(k->out);
+		(void) unlink(k->err);
+		(void) unlink(k->json);
+	}
+	for (size_t i = 0; i < NOTES_MAX; i++)
+		if (notes[i] != NULL)
+			(void) unlink(notes[i]);
+	for (size_t i = 0; i < DIRS_MAX; i++)
+		if (dirs[i] != NULL)
+			(void) rmdir(dirs[i]);
+	_exit(128 + sig);
+}
+
+static void
+set_handlers(void)
+{
+	struct sigaction sa;
+
+	if (handlers_set)
+		return;
+	memset(&sa, 0, sizeof (sa));
+	sa.sa_handler = on_stop;
+	sigfillset(&sa.sa_mask);
+	(void) sigaction(SIGINT, &sa, NULL);
+	(void) sigaction(SIGTERM, &sa, NULL);
+	handlers_set = true;
+}
+
+void
+vt_child_note_file(const char *path, bool add)
+{
+	put_slot((const void **)notes, NOTES_MAX, path, add);
+}
+
+void
+vt_child_rmdir(const char *dir)
+{
+	(void) rmdir(dir);
+	put_slot((const void **)dirs, DIRS_MAX, dir, false);
+}
+
 int
 vt_child_tmpdir(char *dir, size_t len)
 {
@@ -57,6 +154,8 @@ vt_child_tmpdir(char *dir, size_t len)
 		    "in %s: %s\n", t, strerror(errno));
 		return (-1);
 	}
+	set_handlers();
+	put_slot((const void **)dirs, DIRS_MAX, dir, true);
 	return (0);
 }
 
@@ -115,6 +214,8 @@ vt_child_start(struct vt_child *k, const struct vt_config *c)
 	argv[0] = (char *)(uintptr_t)self_exe();
 	memcpy(argv + 1, words, (size_t)n * sizeof (char *));
 	(void) unlink(k->json);		/* no stale report may pass for its own */
+	put_slot((const void **)tracked, TRACK_MAX, k, false);
+	put_slot((const void **)tracked, TRACK_MAX, k, true);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, k->out,
@@ -261,6 +362,7 @@ vt_child_cleanup(const struct vt_child *k)
 	(void) unlink(k->out);
 	(void) unlink(k->err);
 	(void) unlink(k->json);
+	put_slot((const void **)tracked, TRACK_MAX, k, false);
 }
 
 bool

@@ -43,8 +43,16 @@ struct vt_child_result {
 double vt_child_now(void);
 void vt_child_sleep_ms(long ms);
 
-/* A private directory for the children's files; -1 after a message. */
+/*
+ * A private directory for the children's files; -1 after a message.  From
+ * then on SIGINT/SIGTERM kills every child started and not yet cleaned up,
+ * removes their files, the noted files and the directory, and exits with
+ * 128 + the signal.  vt_child_rmdir removes it at the end.
+ */
 int vt_child_tmpdir(char *dir, size_t len);
+void vt_child_rmdir(const char *dir);
+/* Note (add) or forget a file of the directory the cleanup must remove. */
+void vt_child_note_file(const char *path, bool add);
 
 /*
  * Name the child's files DIR/NAME.out, .err, .json.  0, or -1 if the

@@ -437,7 +437,7 @@ out:
 			vt_child_cleanup(&kids[j].k);
 		}
 	}
-	(void) rmdir(dir);
+	vt_child_rmdir(dir);
 	free(h.run);
 	fflush(stdout);
 	return (rc);

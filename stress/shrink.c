@@ -271,6 +271,7 @@ vt_shrink_main(int argc, char **argv)
 		return (VT_EXIT_INTERNAL);
 	}
 	snprintf(s.sched, sizeof (s.sched), "%s/cand.sched", s.dir);
+	vt_child_note_file(s.sched, true);
 	if (vt_child_files(&first, s.dir, "first") != 0 ||
 	    vt_child_files(&s.cand, s.dir, "cand") != 0)
 		goto out;
@@ -371,9 +372,10 @@ vt_shrink_main(int argc, char **argv)
 out:
 	fflush(stdout);
 	(void) unlink(s.sched);
+	vt_child_note_file(s.sched, false);
 	vt_child_cleanup(&s.cand);
 	vt_child_cleanup(&first);
-	(void) rmdir(s.dir);
+	vt_child_rmdir(s.dir);
 	vt_trace_file_free(&s.trace);
 	free(keep);
 	free(cand);
