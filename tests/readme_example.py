@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""readme_example.py VMTORTURE README.md - TAP: the README's worked example
-cannot drift from the real output.
+"""readme_example.py VMTORTURE README.md - TAP: the README's examples cannot
+drift from the real output.
 
-The block after "## A worked example" starts with "$ ./tools/run ARGS" (or
-"$ vmtorture run ARGS"); the rest is what the run prints, with "..." where
-lines or parts of a line were left out.  The test runs the same command
-(--json goes to a temporary file) and checks that every shown line matches
-a line of the real output, in order: numbers may differ (any number
-matches a number), "..." inside a line matches anything, a line that is
-just "..." skips any number of lines.  The JSON keys the README names must
-be in the JSON report.
+Every ``` block of the README whose first line is "$ ./tools/run ARGS" or
+"$ vmtorture ARGS" is an example: the rest is what the command prints
+(stdout and stderr as a terminal shows them), with "..." where lines or
+parts of a line were left out.  The test runs each command (--json goes to
+a temporary file) and checks that every shown line matches a line of the
+real output, in order: numbers may differ (any number matches a number),
+"..." inside a line matches anything, a line that is just "..." skips any
+number of lines.  The JSON keys the README names must be in the JSON
+report of the worked example.
 """
 import json
 import os
@@ -20,11 +21,18 @@ import sys
 import tempfile
 
 
-def block(readme):
-    text = open(readme).read()
-    part = text.split("## A worked example", 1)[1]
-    m = re.search(r"```\n(.*?)```", part, re.S)
-    return m.group(1).splitlines()
+def blocks(readme):
+    cur = None
+    for line in open(readme).read().splitlines():
+        if line.startswith("```"):
+            if cur is None:
+                cur = []
+                continue
+            if cur and re.match(r"\$ (\./tools/run|vmtorture) ", cur[0]):
+                yield cur
+            cur = None
+        elif cur is not None:
+            cur.append(line)
 
 
 def pattern(line):
@@ -40,26 +48,21 @@ def pattern(line):
     return re.compile(r"\s*".join(out.split(r"\ ")) + r"\s*$")
 
 
-def main():
-    vmt, readme = sys.argv[1], sys.argv[2]
-    lines = block(readme)
-    cmd = shlex.split(lines[0].lstrip("$ "))
+def command(vmt, first, tmp):
+    cmd = shlex.split(first.lstrip("$ "))
     if cmd[0] == "./tools/run":
         cmd = [vmt, "run"] + cmd[1:]
     elif cmd[0] == "vmtorture":
         cmd = [vmt] + cmd[1:]
-    tmp = tempfile.mkdtemp()
     if "--json" in cmd:
         cmd[cmd.index("--json") + 1] = os.path.join(tmp, "out.json")
-    print("1..3")
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       text=True)
-    print(("ok" if p.returncode == 0 else "not ok") +
-          " 1 - the README's command exits %d" % p.returncode)
-    out = p.stdout.splitlines()
-    pos, bad = 0, None
-    skip = False
-    for want in lines[1:]:
+    return cmd
+
+
+def first_mismatch(lines, out):
+    """The first shown line not matched in order, or None."""
+    pos, skip = 0, False
+    for want in lines:
         if want.strip() == "...":
             skip = True
             continue
@@ -72,15 +75,32 @@ def main():
             if not skip:
                 break
         if found is None:
-            bad = want
-            break
+            return want
         pos, skip = found + 1, False
-    if bad is None:
-        print("ok 2 - every shown line matches the real output in order")
-    else:
-        print("not ok 2 - README line not in the output (in order): %r" % bad)
-        for l in out:
-            print("# " + l)
+    return None
+
+
+def main():
+    vmt, readme = sys.argv[1], sys.argv[2]
+    examples = list(blocks(readme))
+    tmp = tempfile.mkdtemp()
+    print("1..%d" % (len(examples) + 1))
+    n = 0
+    for lines in examples:
+        n += 1
+        cmd = command(vmt, lines[0], tmp)
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        out = p.stdout.splitlines()
+        bad = first_mismatch(lines[1:], out)
+        if bad is None:
+            print("ok %d - %s (exit %d): every shown line matches" %
+                  (n, lines[0], p.returncode))
+        else:
+            print("not ok %d - %s (exit %d): README line not in the "
+                  "output (in order): %r" % (n, lines[0], p.returncode, bad))
+            for l in out:
+                print("# " + l)
     text = open(readme).read()
     keys = []
     m = re.search(r"`--json FILE` writes (.*?)\.\n\n", text, re.S)
@@ -96,9 +116,10 @@ def main():
         missing = [k for k in keys if k not in j]
     except (OSError, ValueError) as e:
         missing = ["(no JSON: %s)" % e]
+    n += 1
     print(("ok" if keys and not missing else "not ok") +
-          " 3 - the JSON has the keys the README names %s" %
-          (missing if missing else keys))
+          " %d - the JSON has the keys the README names %s" %
+          (n, missing if missing else keys))
 
 
 main()
