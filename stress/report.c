@@ -414,6 +414,13 @@ vt_report_json(const struct vt_report *r, const char *path)
 		}
 	}
 	json_object_object_add(root, "ops", ops);
+	{
+		uint64_t total = 0;
+
+		for (uint32_t i = 0; i < c->nroles; i++)
+			total += r->role_ops[i];
+		json_object_object_add(root, "role_ops", json_u64(total));
+	}
 	for (uint32_t i = 0; i < c->nroles; i++) {
 		json_object *o = json_object_new_object();
 
