@@ -23,6 +23,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
+#include "lockdep.h"
 #include "lockops.h"
 #include "sched_ctl.h"
 #include "locktable.h"
@@ -91,7 +92,9 @@ vt_mutex_init_class(kmutex_t *m, const struct vt_lock_class *cls,
 void
 mutex_init(kmutex_t *m, const char *name, int type, void *arg)
 {
-	vt_mutex_init_class(m, NULL, 0);
+	/* A named mutex is a class of its own (reports, lock order). */
+	vt_mutex_init_class(m, name != NULL ? vt_lockclass_named(name) : NULL,
+	    0);
 }
 
 /*
@@ -183,6 +186,9 @@ mutex_enter(kmutex_t *m)
 
 	if (__builtin_expect(VT_PEEK(m->m_owner) == t, 0))
 		mutex_panic(m, "recursive mutex_enter by thread %u", t->t_id);
+	/* The order is checked before waiting: an inversion need not hang. */
+	if (t->t_nheld != 0 && vt_lockdep_enabled)
+		vt_lockdep_acquire(t, m, pc);
 	vt_sched_point_at(VT_SP_LOCK, m, pc);
 	if (__builtin_expect(ops->trylock != NULL && ops->trylock(m), 1)) {
 		waited = false;
@@ -395,7 +401,8 @@ cv_broadcast(kcondvar_t *cv)
 void
 rw_init(krwlock_t *rw, const char *name, int type, void *arg)
 {
-	mutex_init(&rw->rw_mutex, name, MUTEX_DEFAULT, NULL);
+	/* The internal mutex is anonymous (misc): it orders nothing. */
+	mutex_init(&rw->rw_mutex, NULL, MUTEX_DEFAULT, NULL);
 	cv_init(&rw->rw_cv, name, CV_DEFAULT, NULL);
 	VT_POKE(rw->rw_readers, 0);
 	VT_POKE(rw->rw_writer, NULL);

@@ -156,6 +156,19 @@ vt_lockclass_misc(void)
 	return (&misc_class);
 }
 
+struct vt_lock_class *
+vt_lockclass_named(const char *name)
+{
+	struct vt_lock_class *cls;
+
+	(void) pthread_mutex_lock(&reg_lock);
+	for (cls = reg_head; cls != NULL; cls = cls->lc_next)
+		if (cls->lc_locks == NULL && strcmp(cls->lc_name, name) == 0)
+			break;
+	(void) pthread_mutex_unlock(&reg_lock);
+	return (cls != NULL ? cls : vt_lockclass_create(name));
+}
+
 /*
  * Keeps the counts of a scattered member that is going away.  Called by
  * mutex_destroy, after the last release, so m's counters are stable.

@@ -23,6 +23,7 @@ struct vt_lock_class {
 	uint64_t	lc_retired_acq;		/* atomics */
 	uint64_t	lc_retired_contended;	/* atomics */
 	struct vt_lock_class *lc_next;	/* registry link; set at registration */
+	uint32_t	lc_dep;		/* lockdep class + 1, 0: not yet known; atomics */
 };
 
 /* True if n is a power of two (n >= 1). */
@@ -60,8 +61,10 @@ void vt_locktable_stats(const struct vt_lock_class *cls,
     struct vt_lock_stats *out);
 void vt_lockclass_add(struct vt_lock_stats *out, const kmutex_t *m);
 
-/* The shared "misc" class of mutex_init'd mutexes (registered on first use). */
+/* The shared "misc" class of unnamed mutex_init'd mutexes (registered on first use). */
 struct vt_lock_class *vt_lockclass_misc(void);
+/* The registered scattered class called name, created on first use. */
+struct vt_lock_class *vt_lockclass_named(const char *name);
 
 /* Registry walk (report time, no workers running). */
 struct vt_lock_class *vt_lockclass_first(void);

@@ -1,9 +1,12 @@
 /*
  * lock_inversion.c - `lock-inversion`, a test-only scenario with a planted
- * lock-order inversion: `forward` workers take inv_a then inv_b, `backward`
- * workers take inv_b then inv_a.  It exists to prove the harness reports a
- * deadlock with its wait-for cycle (exit 3) and, in controlled mode, replays
- * it to the same step.  It touches no HAT state.
+ * lock-order inversion: `forward` workers take inversion_a then
+ * inversion_b, `backward` workers take inversion_b then inversion_a.  It
+ * exists to prove the harness reports a deadlock with its wait-for cycle
+ * (exit 3) and, in controlled mode, replays it to the same step; and that
+ * --lockdep reports the inversion (lock-order, exit 1) the first time both
+ * orders are seen, before any deadlock.  Lockdep is off by default here so
+ * that the deadlock is what the run meets.  It touches no HAT state.
  */
 #include "scenario.h"
 
@@ -12,16 +15,19 @@
 #include <stdio.h>
 
 #include "../locks/kmutex.h"
-#include "../locks/locktable.h"
 
-static struct vt_lock_class *inv_class;	/* "inversion[2]"; setup/teardown */
+/* Two named mutexes, each a lock class of its own; setup/teardown. */
+static kmutex_t inv[2];
 
-/* Takes first, then second; drops both.  No lock held on entry or return. */
+/*
+ * Takes inv[first], then inv[second]; drops both.  No lock held on entry
+ * or return.
+ */
 static void
 take_two(struct vt_worker *w, uint32_t first, uint32_t second)
 {
-	kmutex_t *a = vt_locktable_lock(inv_class, first);
-	kmutex_t *b = vt_locktable_lock(inv_class, second);
+	kmutex_t *a = &inv[first];
+	kmutex_t *b = &inv[second];
 
 	mutex_enter(a);
 	mutex_enter(b);
@@ -43,9 +49,9 @@ backward_op(struct vt_worker *w)
 }
 
 static const struct vt_role roles[] = {
-	{ "forward", "inversion[0] then inversion[1]", 1, 1, forward_op, NULL,
+	{ "forward", "inversion_a then inversion_b", 1, 1, forward_op, NULL,
 	    NULL },
-	{ "backward", "inversion[1] then inversion[0] (the planted bug)", 1, 1,
+	{ "backward", "inversion_b then inversion_a (the planted bug)", 1, 1,
 	    backward_op, NULL, NULL },
 };
 
@@ -55,6 +61,7 @@ defaults(struct vt_config *c)
 	struct vt_hat_opts *h = vt_hat_opts(c);
 
 	c->threads = 2;
+	c->lockdep = false;
 	h->hats = 1;
 	h->shared_pages = 0;
 }
@@ -63,19 +70,18 @@ static int
 setup(const struct vt_config *c, char *err, size_t errlen)
 {
 	(void) c;
-	inv_class = vt_locktable_create("inversion", 2);
-	if (inv_class == NULL) {
-		(void) snprintf(err, errlen, "cannot allocate the lock pair");
-		return (-1);
-	}
+	(void) err;
+	(void) errlen;
+	mutex_init(&inv[0], "inversion_a", MUTEX_DEFAULT, NULL);
+	mutex_init(&inv[1], "inversion_b", MUTEX_DEFAULT, NULL);
 	return (0);
 }
 
 static void
 teardown(void)
 {
-	vt_locktable_destroy(inv_class);
-	inv_class = NULL;
+	mutex_destroy(&inv[0]);
+	mutex_destroy(&inv[1]);
 }
 
 const struct vt_scenario_ops vt_scenario_lock_inversion = {

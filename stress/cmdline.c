@@ -113,6 +113,13 @@ cmd_words(const struct vt_config *c, bool all, bool outputs, struct words *w)
 		(void) vt_config_param_at(&base, i, &bblock, &bss);
 		if (!all && !vt_param_differs(p, block, bblock))
 			continue;
+		if (p->kind == VT_P_BOOL && !*(const bool *)(const void *)
+		    ((const char *)block + p->off)) {
+			/* A flag that is off but on by default. */
+			snprintf(opt, sizeof (opt), "--%s=false", p->name);
+			word(w, opt);
+			continue;
+		}
 		if (p->shortc != 0 && p->kind == VT_P_BOOL)
 			snprintf(opt, sizeof (opt), "-%c", p->shortc);
 		else

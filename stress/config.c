@@ -87,6 +87,12 @@ const struct vt_param vt_engine_params[] = {
 	    "fail as a hang when a worker makes no progress for T (at least "
 	    "1s: shorter ones report scheduling noise as hangs)", VT_PF_TIME,
 	    30 },
+	{ "lockdep", 0, VT_P_BOOL, OFF(lockdep), 0, 0, NULL,
+	    "check the lock order: a class cycle fails the run (lock-order) "
+	    "the first time it closes (--lockdep=false: off)", 0, 1 },
+	{ "lockdep-edges", 0, VT_P_STR, OFF(lockdep_edges), 0, 0, "FILE",
+	    "write the lock-class edges the run saw (\"A -> B site\" lines) "
+	    "to FILE at its end", VT_PF_OUTPUT, 0 },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "BUG",
 	    "inject a known bug (selftest catalogue)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",
@@ -627,7 +633,7 @@ vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 	    n < MAX_WORDS; i++) {
 		names[n] = p->name;
 		lo[n].name = p->name;
-		lo[n].has_arg = p->kind == VT_P_BOOL ? no_argument :
+		lo[n].has_arg = p->kind == VT_P_BOOL ? optional_argument :
 		    required_argument;
 		lo[n].flag = NULL;
 		lo[n].val = VAL_WORD + (int)n;

@@ -51,6 +51,8 @@ struct vt_config {
 	double		audit_interval;		/* --audit-interval S */
 	uint64_t	audit_ops;		/* --audit-ops N (controlled) */
 	double		watchdog;		/* --watchdog S */
+	bool		lockdep;		/* --lockdep: the lock-order check */
+	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject BUG (selftest) */
 	bool		tap;			/* --tap */

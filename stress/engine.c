@@ -29,7 +29,9 @@
 #include "run.h"
 #include "sched.h"
 #include "subsys.h"
+#include "symbol.h"
 #include "trace.h"
+#include "../locks/lockdep.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
@@ -245,6 +247,35 @@ install_stop_handlers(void)
 	(void) sigaction(SIGTERM, &sa, NULL);
 }
 
+/* --lockdep-edges FILE: the class edges seen, written whole. */
+static int
+write_edges(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (f == NULL)
+		return (-1);
+	(void) vt_lockdep_dump(f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return (-1);
+	}
+	rc = vt_output_write("--lockdep-edges", path, buf, len);
+	free(buf);
+	return (rc);
+}
+
+/* lockdep names sites as the traces do (function:file:line). */
+static const char *
+lockdep_site(const void *pc, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", vt_symbol_site(pc));
+	return (buf);
+}
+
 static void
 boot(void)
 {
@@ -253,6 +284,8 @@ boot(void)
 	char err[256];
 
 	vt_lock_select(lo);
+	vt_lockdep_enabled = R.cfg.lockdep;
+	vt_lockdep_set_site_namer(lockdep_site);
 	vt_panic_hook = vt_engine_panic;
 	vt_engine_install_crash_handlers();
 	install_stop_handlers();
@@ -315,7 +348,9 @@ vt_run_main(int argc, char **argv)
 		return (VT_EXIT_USAGE);
 	}
 	/* Outputs are checked before the run, not found unwritable after it. */
-	if ((R.cfg.json != NULL && vt_output_check("--json", R.cfg.json) != 0) ||
+	if ((R.cfg.lockdep_edges != NULL && vt_output_check("--lockdep-edges",
+	    R.cfg.lockdep_edges) != 0) ||
+	    (R.cfg.json != NULL && vt_output_check("--json", R.cfg.json) != 0) ||
 	    (R.cfg.trace != NULL && vt_output_check("--trace", R.cfg.trace) != 0))
 		return (VT_EXIT_USAGE);
 	if (R.cfg.schedule != NULL) {
@@ -408,6 +443,8 @@ vt_run_main(int argc, char **argv)
 	VT_POKE(R.world, W_BOOT);
 	vt_panic_hook = NULL;
 
+	if (R.cfg.lockdep_edges != NULL && write_edges(R.cfg.lockdep_edges) != 0)
+		return (VT_EXIT_INTERNAL);
 	if (vt_engine_interrupted()) {
 		r->result = "interrupted";
 		r->exit_code = 128 + (int)R.interrupted;

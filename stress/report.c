@@ -195,6 +195,8 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 		const struct vt_report_lock *l = &r->locks[i];
 		char head[64];
 
+		if (l->acquisitions == 0)
+			continue;	/* in the JSON, not worth a line */
 		if (l->size != 0)
 			snprintf(head, sizeof (head), "%s[%u]", l->name,
 			    l->size);

@@ -693,10 +693,16 @@ test_tables(void)
 	vt_mutex_init_class(&single, one, 0);
 	tap_ok(strcmp(vt_mutex_name(&single, name, sizeof (name)),
 	    "tsingle") == 0, "singleton named %s", name);
-	mutex_init(&misc, "whatever", MUTEX_DEFAULT, NULL);
+	mutex_init(&misc, NULL, MUTEX_DEFAULT, NULL);
 	tap_ok(strcmp(vt_mutex_name(&misc, name, sizeof (name)), "misc") == 0 &&
 	    misc.m_class == vt_lockclass_misc(),
-	    "mutex_init'd mutex is in class %s", name);
+	    "an unnamed mutex_init'd mutex is in class %s", name);
+	mutex_destroy(&misc);
+	mutex_init(&misc, "whatever", MUTEX_DEFAULT, NULL);
+	tap_ok(strcmp(vt_mutex_name(&misc, name, sizeof (name)), "whatever") ==
+	    0 && misc.m_class == vt_lockclass_named("whatever") &&
+	    misc.m_class != vt_lockclass_misc(),
+	    "a named mutex_init'd mutex is a class of its own (%s)", name);
 
 	for (i = 0; i < 3; i++) {
 		mutex_enter(vt_locktable_lock(tab, (uint64_t)i));
