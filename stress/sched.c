@@ -430,6 +430,7 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 
 	memset(r, 0, sizeof (*r));
 	r->trace_hash = 0xcbf29ce484222325ULL;
+	free(S.log);		/* the last run's switches (LeakSanitizer) */
 	memset(&S, 0, sizeof (S));
 	S.tasks = tasks;
 	S.n = n;
