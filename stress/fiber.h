@@ -11,7 +11,8 @@
  * knows which stack is live (and each fiber keeps its own fake stack for
  * detect_stack_use_after_return); vt_fiber_destroy frees the fake stack of a
  * fiber left suspended (finished or abandoned) and clears the shadow of the
- * stack its frames left poisoned.
+ * stack its frames left poisoned.  Under valgrind each fiber stack is
+ * registered (VALGRIND_STACK_REGISTER), so memcheck follows the switches.
  */
 #ifndef VT_STRESS_FIBER_H
 #define VT_STRESS_FIBER_H
@@ -37,6 +38,7 @@ struct vt_fiber {
 	const void	*f_asan_bottom;	/* stack ASan is told about (the main */
 	size_t		f_asan_size;	/* context's: learnt at the first switch) */
 	int		f_asan_die;	/* destroy: free the fake stack, come back */
+	unsigned	f_valgrind;	/* valgrind's stack id (fiber.c) */
 };
 
 /* Describe the calling OS thread's own context as a fiber (switch target). */
