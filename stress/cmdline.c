@@ -125,7 +125,13 @@ cmd_words(const struct vt_config *c, bool all, bool outputs, struct words *w)
 		else
 			snprintf(opt, sizeof (opt), "--%s", p->name);
 		word(w, opt);
-		if (p->kind != VT_P_BOOL) {
+		if (p->kind == VT_P_STR || p->kind == VT_P_LOCK) {
+			/* Whole: a path may be longer than v. */
+			const char *s = *(const char *const *)(const void *)
+			    ((const char *)block + p->off);
+
+			word(w, s != NULL ? s : "");
+		} else if (p->kind != VT_P_BOOL) {
 			vt_param_format(p, block, v, sizeof (v));
 			word(w, v);
 		}

@@ -6,6 +6,13 @@
  * swapcontext).  Other architectures fall back to ucontext.  Under
  * ThreadSanitizer each fiber is announced with __tsan_create_fiber and every
  * switch with __tsan_switch_to_fiber, so TSan follows the fibers as threads.
+ * Under AddressSanitizer every switch is bracketed by
+ * __sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber, so ASan
+ * knows which stack is live (and each fiber keeps its own fake stack for
+ * detect_stack_use_after_return); vt_fiber_destroy frees the fake stack of a
+ * fiber left suspended (finished or abandoned) and clears the shadow of the
+ * stack its frames left poisoned.  Under valgrind each fiber stack is
+ * registered (VALGRIND_STACK_REGISTER), so memcheck follows the switches.
  */
 #ifndef VT_STRESS_FIBER_H
 #define VT_STRESS_FIBER_H
@@ -26,6 +33,12 @@ struct vt_fiber {
 	void		(*f_fn)(void *);
 	void		*f_arg;
 	void		*f_tsan;	/* TSan fiber handle, or NULL */
+	/* ASan (unused otherwise): */
+	void		*f_asan_fake;	/* fake stack saved while switched out */
+	const void	*f_asan_bottom;	/* stack ASan is told about (the main */
+	size_t		f_asan_size;	/* context's: learnt at the first switch) */
+	int		f_asan_die;	/* destroy: free the fake stack, come back */
+	unsigned	f_valgrind;	/* valgrind's stack id (fiber.c) */
 };
 
 /* Describe the calling OS thread's own context as a fiber (switch target). */
@@ -33,8 +46,13 @@ void vt_fiber_init_main(struct vt_fiber *f);
 /* Create a fiber that will run fn(arg) on its own stack; 0 or -1. */
 int vt_fiber_create(struct vt_fiber *f, size_t stack_size, void (*fn)(void *),
     void *arg);
-/* Save the current context in from and resume to.  fn must never return. */
+/*
+ * Save the current context in from and resume to.  fn must never return; a
+ * fiber that is done switches away for the last time and is destroyed
+ * later, from another context.
+ */
 void vt_fiber_switch(struct vt_fiber *from, struct vt_fiber *to);
+/* Free f's stack (f must not be the running context). */
 void vt_fiber_destroy(struct vt_fiber *f);
 
 #endif /* VT_STRESS_FIBER_H */

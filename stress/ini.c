@@ -261,10 +261,19 @@ int
 vt_config_load_ini_text(struct vt_config *c, const char *name,
     const char *text, size_t len)
 {
-	static struct ini_ctx x;	/* its kept values live for the run */
+	static struct ini_ctx x;	/* kept values live until the next call */
 	char *copy;
 	int rc;
 
+	/*
+	 * The values the last call kept (the fuzz target calls this for
+	 * every input: kept for ever they grow without bound).
+	 */
+	for (size_t i = 0; i < x.nkeep; i++)
+		free(x.keep[i]);
+	free(x.keep);
+	x.keep = NULL;
+	x.nkeep = 0;
 	if (len > VT_INI_MAX || check_text(name, text, len) != 0)
 		return (-1);
 	if ((copy = malloc(len + 1)) == NULL)

@@ -398,9 +398,20 @@ vt_param_format(const struct vt_param *o, const void *block, char *buf,
 			snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
 		return;
 	case VT_P_DBL:
-	case VT_P_PROB:
-		snprintf(buf, len, "%g", *(const double *)p);
+	case VT_P_PROB: {
+		double d = *(const double *)p;
+
+		/*
+		 * The shortest %g that reads back as d: a replay line must
+		 * give the very same value (0.1234567 is not 0.123457).
+		 */
+		for (int prec = 6; prec <= 17; prec++) {
+			snprintf(buf, len, "%.*g", prec, d);
+			if (strtod(buf, NULL) == d)
+				break;
+		}
 		return;
+	}
 	case VT_P_STR:
 	case VT_P_LOCK: {
 		const char *s = *(const char *const *)p;

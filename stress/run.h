@@ -49,7 +49,8 @@ int vt_config_parse(struct vt_config *c, const struct vt_scenario_ops **scp,
 /*
  * Apply INI text (a scenario file's contents, len bytes, named name in
  * messages) to c, which vt_config_parse filled (the fuzz target's way in;
- * `-f FILE` reads files).  0, or -1 after one line on stderr.
+ * `-f FILE` reads files).  0, or -1 after one line on stderr.  The strings
+ * c gets from the text live until the next call.
  */
 int vt_config_load_ini_text(struct vt_config *c, const char *name,
     const char *text, size_t len);
