@@ -150,6 +150,8 @@ load_schedule(const char *path, struct vt_sched_switch **out)
 			fprintf(stderr, "vmtorture: %s:%u: worker %u: the run "
 			    "has %u workers\n", path, f.sw[i].line,
 			    f.sw[i].next, R.nworkers);
+			free(sw);
+			vt_trace_file_free(&f);
 			exit(VT_EXIT_USAGE);
 		}
 		sw[i].sw_step = f.sw[i].step;

@@ -359,6 +359,16 @@ vt_run_main(int argc, char **argv)
 
 		if (vt_trace_read(R.cfg.schedule, 0, &f) != 0)
 			return (VT_EXIT_USAGE);
+		for (size_t i = 0; i < f.nsw; i++) {
+			if (f.sw[i].next > vt_config_nworkers(&R.cfg)) {
+				fprintf(stderr, "vmtorture: %s:%u: worker %u: the "
+				    "run has %u workers\n", R.cfg.schedule,
+				    f.sw[i].line, f.sw[i].next,
+				    vt_config_nworkers(&R.cfg));
+				vt_trace_file_free(&f);
+				return (VT_EXIT_USAGE);
+			}
+		}
 		if (f.nsw == 0)
 			fprintf(stderr, "vmtorture: warning: --schedule %s has no "
 			    "switches: every worker runs until it blocks or "
