@@ -35,6 +35,13 @@ static vt_lockdep_site_t site_namer;
 
 extern char __executable_start;
 
+/* names[i], read by any thread (written once, under names_lock). */
+static const char *
+name_at(int i)
+{
+	return (__atomic_load_n(&names[i], __ATOMIC_ACQUIRE));
+}
+
 /* The index of class name nm (registered on first sight), or -1 if full. */
 static int
 index_of(const char *nm)
@@ -43,15 +50,18 @@ index_of(const char *nm)
 
 	(void) pthread_mutex_lock(&names_lock);
 	for (i = 0; i < (int)nnames; i++)
-		if (strcmp(names[i], nm) == 0)
+		if (strcmp(name_at(i), nm) == 0)
 			break;
 	if (i == (int)nnames) {
-		if (nnames == N)
-			i = -1;
-		else if ((names[nnames] = strdup(nm)) == NULL)
-			i = -1;		/* out of memory: the class goes unchecked */
-		else
-			nnames++;
+		char *copy = nnames < N ? strdup(nm) : NULL;
+
+		if (copy == NULL) {
+			i = -1;		/* full or out of memory: unchecked */
+		} else {
+			__atomic_store_n(&names[nnames], copy,
+			    __ATOMIC_RELEASE);
+			__atomic_store_n(&nnames, nnames + 1, __ATOMIC_RELEASE);
+		}
 	}
 	(void) pthread_mutex_unlock(&names_lock);
 	return (i);
@@ -142,12 +152,12 @@ report_cycle(int a, int b, const void *pc)
 
 	n = find_path(b, a, &seen, path, 0);
 	used = (size_t)snprintf(msg, sizeof (msg), "%s taken while holding "
-	    "%s at %s, but earlier", names[b], names[a],
+	    "%s at %s, but earlier", name_at(b), name_at(a),
 	    site_name(pc, s, sizeof (s)));
 	for (int i = 0; i + 1 < n && used < sizeof (msg); i++)
 		used += (size_t)snprintf(msg + used, sizeof (msg) - used,
-		    "%s %s then %s at %s", i ? ";" : "", names[path[i]],
-		    names[path[i + 1]], site_name(__atomic_load_n(
+		    "%s %s then %s at %s", i ? ";" : "", name_at(path[i]),
+		    name_at(path[i + 1]), site_name(__atomic_load_n(
 		    &site[path[i]][path[i + 1]], __ATOMIC_RELAXED), s,
 		    sizeof (s)));
 	vt_fail("lock-order", "%s", msg);
@@ -175,11 +185,11 @@ vt_lockdep_acquire(kthread_t *t, const kmutex_t *m, const void *pc)
 		if (a == b) {
 			char s[160];
 
-			if (nestable[a])
+			if (__atomic_load_n(&nestable[a], __ATOMIC_RELAXED))
 				continue;
 			vt_fail("lock-order", "two %s at once: the second "
 			    "taken at %s (members of one class taken in no "
-			    "defined order deadlock)", names[a],
+			    "defined order deadlock)", name_at(a),
 			    site_name(pc, s, sizeof (s)));
 		}
 		if (has_edge(a, b))
@@ -198,7 +208,7 @@ vt_lockdep_nestable(const char *name)
 	int i = index_of(name);
 
 	if (i >= 0)
-		nestable[i] = true;
+		__atomic_store_n(&nestable[i], true, __ATOMIC_RELAXED);
 }
 
 void
@@ -213,10 +223,10 @@ vt_lockdep_dump(FILE *f)
 	uint32_t n = 0;
 	char s[160];
 
-	for (uint32_t a = 0; a < nnames; a++)
-		for (uint32_t b = 0; b < nnames; b++)
+	for (uint32_t a = 0; a < __atomic_load_n(&nnames, __ATOMIC_ACQUIRE); a++)
+		for (uint32_t b = 0; b < __atomic_load_n(&nnames, __ATOMIC_ACQUIRE); b++)
 			if (has_edge((int)a, (int)b)) {
-				fprintf(f, "%s -> %s %s\n", names[a], names[b],
+				fprintf(f, "%s -> %s %s\n", name_at(a), name_at(b),
 				    site_name(__atomic_load_n(&site[a][b],
 				    __ATOMIC_RELAXED), s, sizeof (s)));
 				n++;
