@@ -35,6 +35,7 @@
 #include "htable.h"
 #include "mmu.h"
 #include "page.h"
+#include "../base/inject.h"
 #include "../locks/locktable.h"
 
 /* Flags and attributes the digest lists that hat.h does not need. */
@@ -433,8 +434,15 @@ hat_free_start(hat_t *hat)
 	ASSERT(rw_write_held(&hat->hat_as->a_lock));
 
 	mutex_enter(&hat_list_lock);
-	while (VT_RACY_LOAD(hat->hat_flags) & HAT_VICTIM)
+	while (VT_RACY_LOAD(hat->hat_flags) & HAT_VICTIM) {
+		if (VT_INJECT(HAT_FREE_START_CLEARS_VICTIM)) {
+			/* Mutant: the exiting thread clears the thief's flag. */
+			VT_RACY_STORE(hat->hat_flags, (uint16_t)
+			    (VT_RACY_LOAD(hat->hat_flags) & ~HAT_VICTIM));
+			break;
+		}
 		cv_wait(&hat_list_cv, &hat_list_lock);
+	}
 	VT_RACY_STORE(hat->hat_flags,
 	    (uint16_t)(VT_RACY_LOAD(hat->hat_flags) | HAT_FREEING));
 	mutex_exit(&hat_list_lock);
@@ -1012,9 +1020,10 @@ hati_page_unmap(page_t *pp, htable_t *ht, uint_t entry)
 	/*
 	 * The table cannot go away before we hold it: an unmapper releases
 	 * its table only after removing the hment, which needs the mlist
-	 * lock we hold.
+	 * lock we hold.  (Mutant hati-page-unmap-no-hold takes no hold.)
 	 */
-	htable_acquire(ht);
+	if (!VT_INJECT(HATI_PAGE_UNMAP_NO_HOLD))
+		htable_acquire(ht);
 
 	old_pte = x86pte_inval(ht, entry, 0, NULL, B_TRUE);
 	if (PTE2PFN(old_pte, ht->ht_level) != pfn)

@@ -39,6 +39,7 @@
 #include "hment.h"
 
 #include "hat.h"
+#include "../base/inject.h"
 
 /*
  * Default sizes of the two seeds, for reference; the run-time values come
@@ -407,7 +408,8 @@ hment_insert(hment_t *hm, page_t *pp)
 	VT_RACY_STORE(pp->p_mapping, (void *)hm);
 
 	/* Into the bucket named by the table's frame and the entry. */
-	mutex_enter(HASH_MUTEX(idx));		/* inside the mlist lock */
+	if (!VT_INJECT(HMENT_INSERT_NO_HASH_LOCK))	/* mutant: no lock */
+		mutex_enter(HASH_MUTEX(idx));	/* inside the mlist lock */
 	if (hment_revision == HMENT_REV_2006_CHAIN) {
 		hm->hm_hashnext = hment_table[idx].hb_chain;
 		hment_table[idx].hb_chain = hm;
@@ -420,7 +422,8 @@ hment_insert(hment_t *hm, page_t *pp)
 		    (unsigned long long)hm->hm_htable->ht_id,
 		    hm->hm_entry, idx);
 	}
-	mutex_exit(HASH_MUTEX(idx));
+	if (!VT_INJECT(HMENT_INSERT_NO_HASH_LOCK))
+		mutex_exit(HASH_MUTEX(idx));
 }
 
 /* Port of hment_prepare() (hment.c 2007/2006). */
@@ -497,7 +500,18 @@ hment_prepare(htable_t *ht, uint_t entry, page_t *pp)
 		if (hm != NULL) {
 			break;
 		}
+		if (VT_INJECT(HMENT_PREPARE_NO_RECHECK)) {
+			/* Mutant: trusts the list is still there. */
+			x86_hm_exit(pp);
+			hm = hment_alloc();
+			x86_hm_enter(pp);
+			break;
+		}
 allocate_and_continue:
+		if (VT_INJECT(HMENT_PREPARE_ALLOC_LOCKED)) {
+			hm = hment_alloc();	/* mutant: under the lock */
+			continue;
+		}
 		x86_hm_exit(pp);		/* never allocate under it */
 		hm = hment_alloc();
 		x86_hm_enter(pp);		/* state may have changed */
@@ -645,6 +659,8 @@ hment_remove(page_t *pp, htable_t *ht, uint_t entry)
 		    (unsigned long long)pfn, (unsigned long long)ht->ht_id,
 		    entry, idx);
 	}
+	if (VT_INJECT(HMENT_REMOVE_EARLY_UNLOCK))	/* mutant: one step early */
+		mutex_exit(HASH_MUTEX(idx));
 	if (hment_revision == HMENT_REV_2007_AVL) {
 		RB_REMOVE(hment_tree, &hment_table[idx].hb_tree, hm);
 	} else if (prev == NULL) {
@@ -652,7 +668,8 @@ hment_remove(page_t *pp, htable_t *ht, uint_t entry)
 	} else {
 		prev->hm_hashnext = hm->hm_hashnext;
 	}
-	mutex_exit(HASH_MUTEX(idx));
+	if (!VT_INJECT(HMENT_REMOVE_EARLY_UNLOCK))
+		mutex_exit(HASH_MUTEX(idx));
 
 	/* Unlink it from the page's list. */
 	if (hm->hm_next != NULL) {
@@ -936,7 +953,8 @@ hment_steal(void)
 
 		/* Under the lock, look for a mapping we may unload. */
 		x86_hm_enter(pp);
-		if (pp->p_embed == 0) {
+		/* Mutant hment-steal-no-recheck: the peek is trusted. */
+		if (pp->p_embed == 0 || VT_INJECT(HMENT_STEAL_NO_RECHECK)) {
 			for (hm = pp->p_mapping; hm != NULL; hm = hm->hm_next) {
 				ht = hm->hm_htable;
 				if (VT_RACY_LOAD(ht->ht_hat) != kas.a_hat &&

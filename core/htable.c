@@ -36,6 +36,7 @@
 #include "hat.h"
 #include "hment.h"
 #include "page.h"
+#include "../base/inject.h"
 
 kmem_cache_t *htable_cache;
 
@@ -416,8 +417,14 @@ static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 * rank above bucket mutexes.
 			 */
 			busy_add(ht, 1);
-			htable_exit(h);
-			ASSERT(no_bucket_held());
+			/*
+			 * Mutant htable-steal-active-order keeps the bucket
+			 * mutex (and, as a non-DEBUG kernel, has no assert).
+			 */
+			if (!VT_INJECT(HTABLE_STEAL_ACTIVE_ORDER)) {
+				htable_exit(h);
+				ASSERT(no_bucket_held());
+			}
 
 			/*
 			 * Unmap every valid entry, giving up as soon as
@@ -439,9 +446,11 @@ static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 * a mapping that survived or arrived meanwhile, or a
 			 * locked entry means we keep our hands off.
 			 */
-			htable_enter(h);
-			if (valid_of(ht) != 0 || lockcnt_of(ht) != 0 ||
-			    busy_of(ht) != 1) {
+			if (!VT_INJECT(HTABLE_STEAL_ACTIVE_ORDER))
+				htable_enter(h);
+			if (!VT_INJECT(HTABLE_STEAL_ACTIVE_NO_RECHECK) &&
+			    (valid_of(ht) != 0 || lockcnt_of(ht) != 0 ||
+			    busy_of(ht) != 1)) {
 				busy_add(ht, -1);
 				continue;
 			}
@@ -547,7 +556,8 @@ static htable_t *htable_steal(uint_t cnt, boolean_t reap)
 			 * over the stale entries.
 			 */
 			while (hat != NULL && (hatflags_of(hat) &
-			    (HAT_FREEING | HAT_VICTIM | HAT_SHARED)) != 0)
+			    ((VT_INJECT(HTABLE_STEAL_FREEING) ? 0 : HAT_FREEING) |
+			    HAT_VICTIM | HAT_SHARED)) != 0)
 				hat = hat->hat_next;
 			if (!hat)
 				break;
@@ -603,7 +613,8 @@ static htable_t *htable_steal(uint_t cnt, boolean_t reap)
 				ASSERT(hat != kas.a_hat);
 				VT_RACY_STORE(hat->hat_flags,
 				    (uint16_t)(hatflags_of(hat) & ~HAT_VICTIM));
-				cv_broadcast(&hat_list_cv);
+				if (!VT_INJECT(HTABLE_STEAL_NO_BROADCAST))
+					cv_broadcast(&hat_list_cv);
 			}
 		}
 
@@ -985,6 +996,8 @@ void htable_release(htable_t *ht)
 			hash_remove(hat, hv, ht);
 			htable_exit(hv);
 			htable_free(ht);
+			if (VT_INJECT(HTABLE_RELEASE_STALE))
+				higher = ht->ht_parent;	/* mutant: freed */
 			ht = higher;
 		}
 
@@ -1019,6 +1032,8 @@ htable_t *htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
 			break;
 		}
 	}
+	if (ht == NULL && VT_INJECT(HTABLE_LOOKUP_LEAK))
+		return NULL;	/* mutant: the miss keeps the mutex */
 	htable_exit(hv);
 	return ht;
 }
@@ -1072,7 +1087,9 @@ htable_t *htable_create(hat_t *hat, uintptr_t vaddr, level_t level,
 		new = NULL;
 try_again:
 		htable_enter(h);
-		if (l != top) {
+		if (new != NULL && VT_INJECT(HTABLE_CREATE_NO_RECHECK)) {
+			ht = NULL;	/* mutant: no second look */
+		} else if (l != top) {
 			for (ht = hat->hat_ht_hash[h]; ht != NULL;
 			    ht = ht->ht_next) {
 				ASSERT(ht->ht_hat == hat);
@@ -1506,7 +1523,8 @@ x86pte_t x86pte_inval(htable_t *ht, uint_t entry, x86pte_t expect,
 		cur = get_pte(ptep);
 		if (expect != 0 && ((cur ^ expect) & PT_PADDR) != 0)
 			goto out;
-		if (cas_pte(ptep, cur, 0) == cur)
+		if (cas_pte(ptep, cur, 0) == cur ||
+		    VT_INJECT(X86PTE_INVAL_SINGLE_CAS))	/* mutant: one try */
 			break;
 	}
 	if (tlb && PTE_GET(cur, PT_REF | PT_MOD))

@@ -28,6 +28,7 @@
 #include "sched_ctl.h"
 #include "locktable.h"
 #include "atomic.h"
+#include "../base/inject.h"
 #include "../base/panic.h"
 
 /* Mutexes alive (init minus destroy); atomics. */
@@ -272,7 +273,8 @@ mutex_exit(kmutex_t *m)
 	held_pop(t, m);
 	VT_POKE(m->m_owner, NULL);
 	vt_lock_ops->unlock(m);
-	if (vt_sched_ctl != NULL)
+	/* Mutant mutex-exit-nowake: parked waiters stay parked. */
+	if (vt_sched_ctl != NULL && !VT_INJECT(MUTEX_EXIT_NOWAKE))
 		vt_sched_ctl->wake(m);
 	vt_sched_point_at(VT_SP_UNLOCK, m, __builtin_return_address(0));
 }
@@ -376,6 +378,11 @@ static void
 cv_wake(kcondvar_t *cv, int nwake, const void *pc)
 {
 	vt_sched_point_at(VT_SP_CV_WAKE, cv, pc);
+	/* Mutant cv-lost-signal: every other wake-up with sleepers is lost. */
+	if (VT_INJECT(CV_LOST_SIGNAL) &&
+	    __atomic_load_n(&cv->cv_waiters, __ATOMIC_SEQ_CST) != 0 &&
+	    (vt_inject_tick(VT_MUT_CV_LOST_SIGNAL) & 1) != 0)
+		return;
 	__atomic_add_fetch(&cv->cv_seq, 1, __ATOMIC_SEQ_CST);
 	if (vt_sched_ctl != NULL)
 		vt_sched_ctl->wake(cv);

@@ -29,6 +29,7 @@
 #include <ck_pr.h>
 
 #include "atomic.h"
+#include "../base/inject.h"
 #include "../base/panic.h"
 
 #if defined(__has_feature)
@@ -289,7 +290,9 @@ adaptive_unlock(kmutex_t *m)
 	uint32_t *w = &m->m_impl.word;
 
 	TSAN_PRE_UNLOCK(m);
-	if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) == 2)
+	/* Mutant mutex-exit-nowake: a sleeper is never woken. */
+	if (__atomic_exchange_n(w, 0, __ATOMIC_RELEASE) == 2 &&
+	    !VT_INJECT(MUTEX_EXIT_NOWAKE))
 		(void) futex_op(w, FUTEX_WAKE_PRIVATE, 1);
 	TSAN_POST_UNLOCK(m);
 }

@@ -21,6 +21,7 @@
 #include "run.h"
 #include "subsys.h"
 #include "../locks/lockops.h"
+#include "../base/inject.h"
 
 #define OFF(f)	offsetof(struct vt_config, f)
 #define U64MAX	18446744073709551615.0
@@ -93,8 +94,8 @@ const struct vt_param vt_engine_params[] = {
 	{ "lockdep-edges", 0, VT_P_STR, OFF(lockdep_edges), 0, 0, "FILE",
 	    "write the lock-class edges the run saw (\"A -> B site\" lines) "
 	    "to FILE at its end", VT_PF_OUTPUT, 0 },
-	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "BUG",
-	    "inject a known bug (selftest catalogue)", 0, 0 },
+	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "NAME",
+	    "switch on a mutant of the bug catalogue (repeatable, or a comma list; see `vmtorture list`)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",
 	    "write the report as JSON to FILE", VT_PF_OUTPUT, 0 },
 	{ "tap", 0, VT_P_BOOL, OFF(tap), 0, 0, NULL,
@@ -240,6 +241,78 @@ vt_config_set_role(struct vt_config *c, uint32_t r, const char *val)
 	return (0);
 }
 
+/*
+ * A second --inject: the list grows.  The joined list lives here (one
+ * command line is parsed per process that runs it).
+ */
+static char inject_buf[512];
+
+static int
+inject_append(struct vt_config *c, const char *val, const char *where)
+{
+	char tmp[sizeof (inject_buf)];
+	int n;
+
+	n = snprintf(tmp, sizeof (tmp), "%s,%s", c->inject, val);
+	if (n < 0 || (size_t)n >= sizeof (tmp)) {
+		vt_usage_err("%s--inject: the list of mutants is longer than "
+		    "%zu bytes", where, sizeof (tmp) - 1);
+		return (-1);
+	}
+	memcpy(inject_buf, tmp, (size_t)n + 1);
+	c->inject = inject_buf;
+	return (0);
+}
+
+/*
+ * Check a --inject list: every comma-separated name is a mutant of the
+ * catalogue that one of the scenario's subsystems (or the locks) carries.
+ * With on != NULL, also mark them.  0, or -1 after one usage line.
+ */
+int
+vt_config_inject_parse(const struct vt_config *c,
+    const struct vt_scenario_ops *sc, bool *on)
+{
+	const char *s = c->inject;
+
+	while (s != NULL && *s != '\0') {
+		size_t len = strcspn(s, ",");
+		char name[96];
+		int m, ok = 0;
+
+		if (len == 0 || len >= sizeof (name)) {
+			vt_usage_err("--inject %s: an empty or overlong name in "
+			    "the list", c->inject);
+			return (-1);
+		}
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if ((m = vt_mutant_find(name)) < 0) {
+			vt_usage_err("--inject %s: unknown mutant (see `vmtorture "
+			    "list`)", name);
+			return (-1);
+		}
+		if (strcmp(vt_mutant_table[m].subsys, "locks") == 0)
+			ok = 1;
+		for (int i = 0; !ok && sc->subsys != NULL &&
+		    sc->subsys[i] != NULL; i++)
+			ok = strcmp(sc->subsys[i]->name,
+			    vt_mutant_table[m].subsys) == 0;
+		if (!ok) {
+			vt_usage_err("--inject %s: a mutant of subsystem %s, "
+			    "which scenario %s does not use", name,
+			    vt_mutant_table[m].subsys, sc->name);
+			return (-1);
+		}
+		if (on != NULL)
+			on[m] = true;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return (0);
+}
+
 int
 vt_config_set(struct vt_config *c, const char *name, const char *val,
     const char *where)
@@ -254,6 +327,9 @@ vt_config_set(struct vt_config *c, const char *name, const char *val,
 	    i++) {
 		if (strcmp(p->name, name) != 0)
 			continue;
+		if (ss == NULL && p->off == OFF(inject) && c->inject != NULL &&
+		    val != NULL && *val != '\0')
+			return (inject_append(c, val, where));
 		vt_usage_prefix(where);
 		r = vt_param_apply(p, (void *)(uintptr_t)block, val);
 		vt_usage_prefix(NULL);
@@ -415,12 +491,8 @@ validate(struct vt_config *c, const struct vt_scenario_ops *sc)
 			return (-1);
 		}
 	}
-	if (c->inject != NULL) {
-		/* The bug catalogue (selftest) is a later issue. */
-		vt_usage_err("--inject %s: unknown bug (no injectable "
-		    "bugs in this build)", c->inject);
+	if (vt_config_inject_parse(c, sc, NULL) != 0)
 		return (-1);
-	}
 	lo = vt_lock_find(c->lock);
 	if (lo == NULL) {
 		vt_usage_err("--lock %s: unknown lock back end", c->lock);

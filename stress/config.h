@@ -54,7 +54,7 @@ struct vt_config {
 	bool		lockdep;		/* --lockdep: the lock-order check */
 	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
 	const char	*json;			/* --json FILE */
-	const char	*inject;		/* --inject BUG (selftest) */
+	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */
 	bool		quiet;			/* -q */
 
@@ -74,6 +74,15 @@ uint32_t vt_config_nworkers(const struct vt_config *c);
  * --ops times the workers.  UINT64_MAX if that overflows.
  */
 uint64_t vt_config_step_budget(const struct vt_config *c);
+
+/*
+ * Check c->inject (names of the bug catalogue, base/inject.h) against the
+ * scenario's subsystems; with on != NULL (VT_NMUTANTS flags) mark them.
+ * 0, or -1 after one usage line.
+ */
+struct vt_scenario_ops;
+int vt_config_inject_parse(const struct vt_config *c,
+    const struct vt_scenario_ops *sc, bool *on);
 
 /* Index of role `name` among c's roles, or -1. */
 int vt_config_role_index(const struct vt_config *c, const char *name);

@@ -37,6 +37,7 @@
 #include "../locks/lockops.h"
 #include "../locks/locktable.h"
 #include "../locks/prng.h"
+#include "../base/inject.h"
 #include "../locks/sched_point.h"
 
 #if defined(VT_TSAN)
@@ -285,6 +286,9 @@ boot(void)
 
 	vt_lock_select(lo);
 	vt_lockdep_enabled = R.cfg.lockdep;
+	/* Mutants: set before any worker exists, ticks restart every boot. */
+	vt_inject_clear();
+	(void) vt_config_inject_parse(&R.cfg, R.sc, vt_injected);
 	vt_lockdep_set_site_namer(lockdep_site);
 	vt_panic_hook = vt_engine_panic;
 	vt_engine_install_crash_handlers();
@@ -452,6 +456,7 @@ vt_run_main(int argc, char **argv)
 	shutdown_world();
 	VT_POKE(R.world, W_BOOT);
 	vt_panic_hook = NULL;
+	vt_inject_clear();
 
 	if (R.cfg.lockdep_edges != NULL && write_edges(R.cfg.lockdep_edges) != 0)
 		return (VT_EXIT_INTERNAL);

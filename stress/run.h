@@ -115,4 +115,11 @@ int vt_replay_main(int argc, char **argv);
  */
 int vt_shrink_main(int argc, char **argv);
 
+/*
+ * `vmtorture selftest [--budget T] [--only NAME,...] [--jobs N] [--json
+ * FILE]`: the bug catalogue's blind campaign (selftest.c).  0 every mutant
+ * caught and the control passed, 1 otherwise, 2 usage, 4 harness failure.
+ */
+int vt_selftest_main(int argc, char **argv);
+
 #endif /* VT_STRESS_RUN_H */

@@ -8,6 +8,7 @@
  *                                      lowest failing seed (stress/hunt.c)
  *   vmtorture replay FILE|SCENARIO [options]  replay a trace/schedule file
  *   vmtorture shrink SCENARIO [options]       minimise a failing schedule
+ *   vmtorture selftest [--budget T] [--only NAME,...]  the bug catalogue
  *   vmtorture help | --help | -h       usage
  *   vmtorture version
  *
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../base/inject.h"
 #include "../locks/lockops.h"
 #include "../scenarios/scenario.h"
 #include "../stress/output.h"
@@ -48,6 +50,10 @@ usage(FILE *f)
 	    "[--max-runs N]\n"
 	    "                                          delete switches of a "
 	    "failing controlled run\n"
+	    "       vmtorture selftest [--budget T] [--only NAME,...] [--jobs N] "
+	    "[--json FILE]\n"
+	    "                                          every mutant of the bug "
+	    "catalogue caught?\n"
 	    "       vmtorture help | version\n"
 	    "\n"
 	    "A run prints a summary that begins and ends with every option in "
@@ -194,8 +200,16 @@ list(int argc, char **argv)
 			    "exclusion: it is the canary, and a run with it must "
 			    "end in RESULT: FAIL (exit 1).\n",
 			    vt_lock_backends[i]->name);
-	printf("\ninjectable bugs: none in this build (selftest is a later "
-	    "issue)\n\n");
+	printf("\nmutants (--inject NAME; `vmtorture selftest` must catch each):\n");
+	printf("  %-30s %-6s %-22s %-13s %-10s %s\n", "name", "subsys",
+	    "function", "kind", "expected", "removes");
+	for (int i = 0; i < VT_NMUTANTS; i++) {
+		const struct vt_mutant_info *mi = &vt_mutant_table[i];
+
+		printf("  %-30s %-6s %-22s %-13s %-10s %s\n", mi->name,
+		    mi->subsys, mi->func, mi->kind, mi->check, mi->desc);
+	}
+	printf("\n");
 	vt_config_print_options(stdout, NULL);
 	return (VT_EXIT_PASS);
 }
@@ -223,6 +237,8 @@ main(int argc, char **argv)
 		return (vt_replay_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "shrink") == 0)
 		return (vt_shrink_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "selftest") == 0)
+		return (vt_selftest_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		if (argc > 2) {
@@ -244,6 +260,6 @@ main(int argc, char **argv)
 		return (VT_EXIT_PASS);
 	}
 	fprintf(stderr, "vmtorture: %s: unknown command (run, hunt, replay, "
-	    "shrink, list, bench, help, version)\n", cmd);
+	    "shrink, selftest, list, bench, help, version)\n", cmd);
 	return (VT_EXIT_USAGE);
 }
