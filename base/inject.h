@@ -33,22 +33,22 @@
 	    "hment_prepare", "recheck", "assert",				\
 	    "after retaking the mlist lock, uses the new hment without re-examining the page's mappings") \
 	X(HMENT_INSERT_NO_HASH_LOCK, "hment-insert-no-hash-lock", "hat",	\
-	    "hment_insert", "unlocked-write", "assert",			\
+	    "hment_insert", "unlocked-write", "panic",			\
 	    "adds the hment to its hash bucket without the bucket's hash_lock") \
 	X(HMENT_REMOVE_EARLY_UNLOCK, "hment-remove-early-unlock", "hat",	\
-	    "hment_remove", "early-unlock", "assert",			\
+	    "hment_remove", "early-unlock", "panic",			\
 	    "drops the hash_lock after the lookup, before taking the hment out of the bucket") \
-	X(HMENT_STEAL_NO_RECHECK, "hment-steal-no-recheck", "hat",	\
-	    "hment_steal", "recheck", "crash",				\
-	    "trusts the unlocked 'has an hment list' test after taking the mlist lock") \
+	X(HATI_PAGEUNLOAD_NO_RECHECK, "hati-pageunload-no-recheck", "hat",	\
+	    "hati_pageunload", "recheck", "panic",			\
+	    "drops and retakes the mlist lock between finding a mapping and unmapping it, without looking again") \
 	X(HMENT_PREPARE_ALLOC_LOCKED, "hment-prepare-alloc-locked", "hat",	\
 	    "hment_prepare", "late-lock", "lock-order",			\
 	    "allocates with the mlist lock held (the allocation may steal under another mlist lock)") \
 	X(HTABLE_CREATE_NO_RECHECK, "htable-create-no-recheck", "hat",	\
-	    "htable_create", "recheck", "assert",				\
+	    "htable_create", "recheck", "panic",				\
 	    "after retaking the bucket mutex, inserts its new table without looking again") \
 	X(HTABLE_LOOKUP_LEAK, "htable-lookup-leak", "hat", "htable_lookup",	\
-	    "leak-on-error", "deadlock",					\
+	    "leak-on-error", "assert",					\
 	    "returns on the not-found path with the bucket mutex still held") \
 	X(HTABLE_STEAL_FREEING, "htable-steal-freeing", "hat", "htable_steal", \
 	    "recheck", "assert",					\
@@ -69,7 +69,7 @@
 	    "hati_page_unmap", "no-hold", "assert",			\
 	    "unmaps without a hold on the page table, then releases a hold it never took") \
 	X(X86PTE_INVAL_SINGLE_CAS, "x86pte-inval-single-cas", "hat",	\
-	    "x86pte_inval", "single-cas", "assert",			\
+	    "x86pte_inval", "single-cas", "panic",			\
 	    "one CAS instead of the loop: a REF/MOD update by the MMU leaves the PTE valid") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\

@@ -1098,6 +1098,11 @@ next_size:
 				break;
 		}
 
+		if (VT_INJECT(HATI_PAGEUNLOAD_NO_RECHECK)) {
+			/* Mutant: a window, and no second look after it. */
+			x86_hm_exit(cur_pp);
+			x86_hm_enter(cur_pp);
+		}
 		/* Drops cur_pp's mlist lock. */
 		hm = hati_page_unmap(cur_pp, ht, entry);
 		if (hm != NULL)

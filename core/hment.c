@@ -953,8 +953,7 @@ hment_steal(void)
 
 		/* Under the lock, look for a mapping we may unload. */
 		x86_hm_enter(pp);
-		/* Mutant hment-steal-no-recheck: the peek is trusted. */
-		if (pp->p_embed == 0 || VT_INJECT(HMENT_STEAL_NO_RECHECK)) {
+		if (pp->p_embed == 0) {
 			for (hm = pp->p_mapping; hm != NULL; hm = hm->hm_next) {
 				ht = hm->hm_htable;
 				if (VT_RACY_LOAD(ht->ht_hat) != kas.a_hat &&

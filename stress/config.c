@@ -281,7 +281,7 @@ vt_config_inject_parse(const struct vt_config *c,
 		int m, ok = 0;
 
 		if (len == 0 || len >= sizeof (name)) {
-			vt_usage_err("--inject %s: an empty or overlong name in "
+			vt_usage_err("--inject %s: an empty name, or one too long, in "
 			    "the list", c->inject);
 			return (-1);
 		}
@@ -307,8 +307,11 @@ vt_config_inject_parse(const struct vt_config *c,
 		if (on != NULL)
 			on[m] = true;
 		s += len;
-		if (*s == ',')
-			s++;
+		if (*s == ',' && *++s == '\0') {
+			vt_usage_err("--inject %s: an empty name at the end of "
+			    "the list", c->inject);
+			return (-1);
+		}
 	}
 	return (0);
 }
