@@ -42,6 +42,7 @@ struct vt_config {
 	uint64_t	steps;			/* --steps K (pct; 0: learn) */
 	double		switch_prob;		/* --switch-prob P (random) */
 	uint64_t	max_steps;		/* --max-steps N: budget */
+	uint64_t	livelock_steps;		/* --livelock-steps N (0: off) */
 	uint64_t	stop_at_step;		/* --stop-at-step N */
 	const char	*trace;			/* --trace FILE: the schedule's switches */
 	uint32_t	trace_tail;		/* --trace-tail N: last points kept */

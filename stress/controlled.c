@@ -89,6 +89,7 @@ controlled_body(void *arg)
 			controlled_park();
 		w->role->op(w);
 		VT_POKE(w->nops, w->nops + 1);
+		vt_sched_progress();
 		if (R.cfg.audit_ops != 0 && ++CB.ops >= CB.next)
 			CB.due = true;
 	}
@@ -176,6 +177,8 @@ outcome_name(enum vt_sched_outcome o)
 		return ("step budget exhausted");
 	case VT_SCHED_STOPPED:
 		return ("stopped (--stop-at-step)");
+	case VT_SCHED_LIVELOCK:
+		return ("livelock");
 	}
 	return ("?");
 }
@@ -212,6 +215,7 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 	p.switch_prob = R.cfg.switch_prob;
 	p.stop_at_step = R.cfg.stop_at_step;
 	p.max_steps = vt_config_step_budget(&R.cfg);
+	p.livelock_steps = R.cfg.livelock_steps;
 	if (R.cfg.schedule != NULL) {
 		nsw = load_schedule(R.cfg.schedule, &sw);
 		p.strategy = VT_STRAT_REPLAY;
@@ -253,7 +257,8 @@ vt_engine_run_controlled(enum vt_sched_strategy strat, uint64_t k,
 
 		R.trace = NULL;
 		if (vt_trace_close(t, res->outcome == VT_SCHED_DEADLOCK ||
-		    res->outcome == VT_SCHED_BUDGET,
+		    res->outcome == VT_SCHED_BUDGET ||
+		    res->outcome == VT_SCHED_LIVELOCK,
 		    outcome_name(res->outcome), res->steps,
 		    res->trace_hash) != 0)
 			vt_engine_internal_error("the trace is incomplete");
@@ -279,6 +284,10 @@ vt_engine_controlled_outcome(const struct vt_sched_result *res)
 		snprintf(msg, sizeof (msg), "no runnable worker at step %" PRIu64
 		    ": %s", res->steps, res->cycle);
 		vt_engine_fail("deadlock", msg, VT_EXIT_HANG, true, false);
+	case VT_SCHED_LIVELOCK:
+		snprintf(msg, sizeof (msg), "at step %" PRIu64 ": %s",
+		    res->steps, res->cycle);
+		vt_engine_fail("livelock", msg, VT_EXIT_HANG, true, false);
 	case VT_SCHED_BUDGET:
 		snprintf(msg, sizeof (msg), "step budget of %" PRIu64
 		    " schedule points exhausted (livelock or hang; --max-steps)",

@@ -193,6 +193,7 @@ void
 vt_engine_panic(const char *check, const char *msg)
 {
 	bool hang = check != NULL && (strcmp(check, "watchdog") == 0 ||
+	    strcmp(check, "livelock") == 0 ||
 	    strcmp(check, "deadlock") == 0);
 	const kthread_t *t = vt_curthread();
 	const struct vt_worker *w = t != NULL ? t->t_engine : NULL;

@@ -23,6 +23,16 @@
 
 #define SCHED_STACK	(256 * 1024)
 
+/*
+ * Livelock: a spin loop goes round a bounded set of objects (its locks and
+ * flags); a long scan (hment_steal's walk over every page) touches new ones
+ * all the time.  Touching more than SCHED_OBJ_SPREAD distinct objects since
+ * the last progress counts as progress.  Only the count of distinct
+ * objects matters, never their addresses, so the decision is deterministic.
+ */
+#define SCHED_OBJ_SPREAD	4096
+#define SCHED_OBJ_SLOTS		(4 * SCHED_OBJ_SPREAD)	/* a power of two */
+
 struct sched_state {
 	struct vt_sched_task	*tasks;
 	uint32_t		n;
@@ -35,6 +45,13 @@ struct sched_state {
 	uint32_t		next_change;
 	int64_t			low_prio;	/* pct: last "lowest" priority given to a spinner */
 	uint32_t		replay_pos;
+	uint64_t		progress_step;	/* step of the last progress */
+	uint32_t		ndistinct;	/* objects touched since then */
+	uint32_t		obj_gen;	/* generation of obj_seen (never 0) */
+	struct {
+		const void	*obj;
+		uint32_t	gen;
+	}			*obj_seen;	/* SCHED_OBJ_SLOTS, open addressing */
 	bool			active;
 };
 
@@ -259,6 +276,67 @@ back_to_main(void)
 }
 
 static void describe_deadlock(void);
+static void describe_livelock(uint64_t quiet);
+
+/* Progress: restart the livelock window (every task's spin sites). */
+static void
+progress(void)
+{
+	uint64_t quiet = S.r->steps - S.progress_step;
+
+	if (quiet > S.r->quiet_max)
+		S.r->quiet_max = quiet;
+	S.progress_step = S.r->steps;
+	S.ndistinct = 0;
+	if (++S.obj_gen == 0)
+		S.obj_gen = 1;		/* slots of generation 0 read as empty */
+	for (uint32_t i = 0; i < S.n; i++)
+		S.tasks[i].st_nspin = 0;
+}
+
+/* Count obj among the objects touched since the last progress. */
+static void
+touch(const void *obj)
+{
+	uint64_t h = (uint64_t)(uintptr_t)obj * 0x9e3779b97f4a7c15ULL;
+	uint32_t i = (uint32_t)(h >> 40) & (SCHED_OBJ_SLOTS - 1);
+
+	if (obj == NULL || S.obj_seen == NULL)
+		return;
+	while (S.obj_seen[i].gen == S.obj_gen) {
+		if (S.obj_seen[i].obj == obj)
+			return;
+		i = (i + 1) & (SCHED_OBJ_SLOTS - 1);
+	}
+	S.obj_seen[i].obj = obj;
+	S.obj_seen[i].gen = S.obj_gen;
+	if (++S.ndistinct > SCHED_OBJ_SPREAD)
+		progress();
+}
+
+void
+vt_sched_progress(void)
+{
+	if (S.active)
+		progress();
+}
+
+/*
+ * Note pc among t's last distinct sites since the last progress (a ring of
+ * four: a spinning task ends up showing its loop).
+ */
+static void
+spin_site(struct vt_sched_task *t, const void *pc)
+{
+	const uint32_t max = sizeof (t->st_spin) / sizeof (t->st_spin[0]);
+	uint32_t n = t->st_nspin < max ? t->st_nspin : max;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (t->st_spin[i] == pc)
+			return;
+	t->st_spin[t->st_nspin % max] = pc;
+	t->st_nspin++;
+}
 
 /*
  * The common decision point: count the step, stop/budget checks, choose,
@@ -284,6 +362,15 @@ decide(enum vt_sp_kind kind, const void *obj, const void *pc,
 	if (S.p.max_steps != 0 && S.r->steps > S.p.max_steps) {
 		S.r->outcome = VT_SCHED_BUDGET;
 		back_to_main();
+	}
+	if (S.p.livelock_steps != 0) {
+		touch(obj);
+		spin_site(t, pc);
+		if (S.r->steps - S.progress_step > S.p.livelock_steps) {
+			describe_livelock(S.r->steps - S.progress_step);
+			S.r->outcome = VT_SCHED_LIVELOCK;
+			back_to_main();
+		}
 	}
 	next = choose(kind == VT_SP_YIELD, false);
 	if (next < 0) {
@@ -359,6 +446,7 @@ task_main(void *arg)
 
 	t->st_body(t->st_arg);
 	t->st_state = VT_TASK_DONE;
+	progress();
 	next = choose(false, true);
 	if (next < 0) {
 		uint32_t i;
@@ -388,6 +476,46 @@ task_main(void *arg)
 	vt_thread_set_current(S.tasks[next].st_kt);
 	vt_fiber_switch(&t->st_fiber, &S.tasks[next].st_fiber);
 	abort();		/* nobody switches back to a finished task */
+}
+
+/*
+ * The livelock report: every task that is not done, with the sites it
+ * passed since the last progress (a spinner shows its spin loop).
+ */
+static void
+describe_livelock(uint64_t quiet)
+{
+	char *out = S.r->cycle;
+	size_t len = sizeof (S.r->cycle), used = 0;
+	int w;
+
+	w = snprintf(out, len, "no worker completed an operation for %" PRIu64
+	    " steps; ", quiet);
+	used = (w > 0 && (size_t)w < len) ? (size_t)w : 0;
+	for (uint32_t i = 0; i < S.n; i++) {
+		struct vt_sched_task *t = &S.tasks[i];
+
+		if (t->st_state == VT_TASK_DONE)
+			continue;
+		w = snprintf(out + used, len - used, "worker %u %s at", t->st_id,
+		    t->st_state == VT_TASK_BLOCKED ? "blocked" : "spinning");
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+		for (uint32_t j = 0; j < t->st_nspin && j < sizeof (t->st_spin) /
+		    sizeof (t->st_spin[0]); j++) {
+			w = snprintf(out + used, len - used, "%s %s", j ? "," : "",
+			    vt_symbol_site(t->st_spin[j]));
+			if (w < 0 || (size_t)w >= len - used)
+				break;
+			used += (size_t)w;
+		}
+		if (used + 2 < len) {
+			out[used++] = ';';
+			out[used++] = ' ';
+			out[used] = '\0';
+		}
+	}
 }
 
 static void
@@ -523,6 +651,15 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 			abort();
 	}
 
+	if (S.p.livelock_steps != 0) {
+		S.obj_seen = calloc(SCHED_OBJ_SLOTS, sizeof (*S.obj_seen));
+		if (S.obj_seen == NULL) {
+			fprintf(stderr, "vmtorture: out of memory for the "
+			    "livelock check\n");
+			exit(4);
+		}
+		S.obj_gen = 1;
+	}
 	S.active = true;
 	vt_sched_ctl = &sched_ctl;
 	vt_sched_hook = sched_hook;
@@ -561,6 +698,8 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	S.active = false;
 	for (i = 0; i < n; i++)
 		vt_fiber_destroy(&tasks[i].st_fiber);
+	free(S.obj_seen);
+	S.obj_seen = NULL;
 	free(S.change_points);
 	S.change_points = NULL;
 }

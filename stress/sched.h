@@ -48,6 +48,9 @@ struct vt_sched_task {
 	bool		st_blocked_here;	/* it was a block */
 	const void	*st_pc;
 	const void	*st_wait_pc;	/* site of its last lock/trylock/cv_wait */
+	/* Its last distinct sites since the last progress (livelock; a ring). */
+	const void	*st_spin[4];
+	uint32_t	st_nspin;	/* sites noted (mod 4: the next slot) */
 	void		(*st_body)(void *);
 	void		*st_arg;
 };
@@ -76,6 +79,14 @@ struct vt_sched_params {
 	const struct vt_sched_switch *replay;
 	uint32_t	nreplay;
 	uint64_t	stop_at_step;	/* 0: run to the end */
+	/*
+	 * Livelock: this many steps in a row without progress (an operation
+	 * completed or a task finished, by any task) end the run as
+	 * VT_SCHED_LIVELOCK.  Locks taken and released do not count: the
+	 * kernel's spin loops (htable_alloc stealing) take and drop locks on
+	 * every lap.  0: off.
+	 */
+	uint64_t	livelock_steps;
 };
 
 enum vt_sched_outcome {
@@ -83,6 +94,7 @@ enum vt_sched_outcome {
 	VT_SCHED_DEADLOCK,	/* no runnable task, some blocked */
 	VT_SCHED_BUDGET,	/* max_steps exceeded (livelock/hang) */
 	VT_SCHED_STOPPED,	/* reached stop_at_step */
+	VT_SCHED_LIVELOCK,	/* livelock_steps without progress */
 };
 
 struct vt_sched_result {
@@ -91,7 +103,9 @@ struct vt_sched_result {
 	uint64_t	switches;	/* context switches between tasks */
 	uint64_t	preemptions;	/* switches away from a runnable task */
 	uint64_t	trace_hash;	/* FNV-1a over every decision (no sites) */
-	char		cycle[2048];	/* deadlock: the wait-for cycle, printable */
+	char		cycle[2048];	/* deadlock: the wait-for cycle; livelock:
+					 * the spinning workers and sites */
+	uint64_t	quiet_max;	/* longest run of steps without progress */
 };
 
 /*
@@ -104,6 +118,12 @@ struct vt_sched_result {
  */
 void vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
     const struct vt_sched_params *p, struct vt_sched_result *r);
+
+/*
+ * The running task made progress: controlled.c calls it when an operation
+ * completes (a task's end counts by itself).
+ */
+void vt_sched_progress(void);
 
 /* True while vt_sched_run is active on this process. */
 bool vt_sched_active(void);
