@@ -10,6 +10,7 @@ extern const struct vt_scenario_ops vt_scenario_hment_steal;
 extern const struct vt_scenario_ops vt_scenario_htable_steal;
 extern const struct vt_scenario_ops vt_scenario_pageunload;
 extern const struct vt_scenario_ops vt_scenario_lock_inversion;
+extern const struct vt_scenario_ops vt_scenario_pct_calib;
 
 const struct vt_scenario_ops *const vt_scenarios[] = {
 	&vt_scenario_map_unmap,
@@ -17,5 +18,6 @@ const struct vt_scenario_ops *const vt_scenarios[] = {
 	&vt_scenario_htable_steal,
 	&vt_scenario_pageunload,
 	&vt_scenario_lock_inversion,	/* test only: a planted deadlock */
+	&vt_scenario_pct_calib,		/* test only: a bug of known depth */
 	NULL
 };

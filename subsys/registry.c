@@ -3,10 +3,12 @@
  */
 #include "registry.h"
 
+#include "calib_subsys.h"
 #include "hat_subsys.h"
 
 const struct vt_subsys_ops *const vt_subsystems[] = {
 	&vt_subsys_machine,
 	&vt_subsys_hat,
+	&vt_subsys_calib,
 	NULL
 };
