@@ -151,6 +151,8 @@ extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
  */
 #define VT_HAT_DEF_MLIST_LOCKS		2048
 #define VT_HAT_DEF_HASH_LOCKS		2048
+#define VT_HAT_DEF_MLIST_LOCKS_2006	256	/* hment.c 2006 MLIST_NUM_LOCK */
+#define VT_HAT_DEF_HASH_LOCKS_2006	256	/* hment.c 2006 HASH_NUM_LOCK */
 #define VT_HAT_DEF_HTABLE_LOCKS		128
 #define VT_HAT_DEF_HMENT_HASH_SIZE	65536
 #define VT_HAT_DEF_HMENT_RESERVE	200
@@ -165,6 +167,8 @@ struct vt_hat_params {
 };
 /* Every field of p at its default (the VT_HAT_DEF_* values, 2007 hment). */
 void hat_params_default(struct vt_hat_params *p);
+/* Set p's mlist/hash lock counts to p->hment_rev's own defaults. */
+void hat_params_rev_locks(struct vt_hat_params *p);
 void hat_init(const struct vt_hat_params *p);
 void hat_fini(void);
 

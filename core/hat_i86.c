@@ -239,6 +239,22 @@ hat_params_default(struct vt_hat_params *p)
 }
 
 /*
+ * Harness: the lock table sizes of the hment.c revision p->hment_rev names
+ * (MLIST_NUM_LOCK and HASH_NUM_LOCK are 2048 in 2007, 256 in 2006).
+ */
+void
+hat_params_rev_locks(struct vt_hat_params *p)
+{
+	if (p->hment_rev == HMENT_REV_2006_CHAIN) {
+		p->mlist_locks = VT_HAT_DEF_MLIST_LOCKS_2006;
+		p->hash_locks = VT_HAT_DEF_HASH_LOCKS_2006;
+	} else {
+		p->mlist_locks = VT_HAT_DEF_MLIST_LOCKS;
+		p->hash_locks = VT_HAT_DEF_HASH_LOCKS;
+	}
+}
+
+/*
  * Port of hat_init() + hat_kern_alloc() + hat_init_finish() (hat_i86.c
  * 2014).  Boot: one thread, no workers.  Takes kas.a_lock as writer while
  * the kernel hat is installed.

@@ -33,6 +33,12 @@
  * reserve mutex (hment_alloc, hment_free, hment_reserve, the adjust loop):
  * those reads use VT_RACY_LOAD and its stores VT_RACY_STORE.
  *
+ * PORT: the 2006 revision runs on the same 2015 htable.c and 2014 hat_i86.c
+ * code as the 2007 one (there is no 2006 htable.c seed): 2006's own
+ * x86pte_invalidate_pfn, hat_demap and hat_switch_mutex are not modelled,
+ * and only what hment.c itself decides (the hash chains, the 256/256 lock
+ * tables by default, the hat_reserves_thread reserve rule) differs.
+ *
  * PORT: Xen and 32-bit details of the seeds (none in these files beyond
  * the kmem cache flags) are left out.
  */

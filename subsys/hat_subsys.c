@@ -41,12 +41,17 @@ static const struct vt_param_choice hrev_choices[] = {
 };
 
 static const struct vt_param hat_params[] = {
-	{ "mlist-locks", 0, VT_P_POW2, OFF(mlist_locks), 1, 1 << 20, "N",
-	    "mlist_lock table size (MLIST_NUM_LOCK), power of two", VT_PF_SIZE,
-	    VT_HAT_DEF_MLIST_LOCKS },
-	{ "hash-locks", 0, VT_P_POW2, OFF(hash_locks), 1, 1 << 20, "N",
-	    "hash_lock table size (HASH_NUM_LOCK), power of two", VT_PF_SIZE,
-	    VT_HAT_DEF_HASH_LOCKS },
+	/*
+	 * "auto": the revision's own MLIST_NUM_LOCK/HASH_NUM_LOCK (2048 for
+	 * the 2007 hment.c, 256 for 2006); a given size must be a power of
+	 * two (hat_validate: the auto flag needs the 64-bit kind).
+	 */
+	{ "mlist-locks", 0, VT_P_U64, OFF(mlist_locks), 1, 1 << 20, "N",
+	    "mlist_lock table size (MLIST_NUM_LOCK), power of two; auto: "
+	    "2048 (avl) or 256 (chain)", VT_PF_SIZE | VT_PF_AUTO, 0, "auto" },
+	{ "hash-locks", 0, VT_P_U64, OFF(hash_locks), 1, 1 << 20, "N",
+	    "hash_lock table size (HASH_NUM_LOCK), power of two; auto: "
+	    "2048 (avl) or 256 (chain)", VT_PF_SIZE | VT_PF_AUTO, 0, "auto" },
 	{ "htable-locks", 0, VT_P_POW2, OFF(htable_locks), 1, 1 << 20, "N",
 	    "htable_mutex table size (NUM_HTABLE_MUTEX), power of two", VT_PF_SIZE,
 	    VT_HAT_DEF_HTABLE_LOCKS },
@@ -114,6 +119,19 @@ hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 		return (-1);
 	}
 
+	if (o->mlist_locks != VT_PARAM_AUTO &&
+	    (o->mlist_locks & (o->mlist_locks - 1)) != 0) {
+		snprintf(err, errlen, "--mlist-locks %" PRIu64 ": not a power "
+		    "of two", o->mlist_locks);
+		return (-1);
+	}
+	if (o->hash_locks != VT_PARAM_AUTO &&
+	    (o->hash_locks & (o->hash_locks - 1)) != 0) {
+		snprintf(err, errlen, "--hash-locks %" PRIu64 ": not a power "
+		    "of two", o->hash_locks);
+		return (-1);
+	}
+
 	if (r >= 0 && c->role_override[r] > (int32_t)VT_MMU_MAXCPUS) {
 		snprintf(err, errlen, "--%s %d: at most %u simulated CPUs",
 		    vt_mmu_role.name, c->role_override[r], VT_MMU_MAXCPUS);
@@ -131,11 +149,14 @@ hat_boot(const struct vt_config *c, char *err, size_t errlen)
 
 	vt_hatstats_init(vt_config_nworkers(c) + 1);
 	hat_params_default(&hp);
-	hp.mlist_locks = o->mlist_locks;
-	hp.hash_locks = o->hash_locks;
+	hp.hment_rev = o->hment_rev;
+	hat_params_rev_locks(&hp);	/* "auto": the revision's own sizes */
+	if (o->mlist_locks != VT_PARAM_AUTO)
+		hp.mlist_locks = (uint32_t)o->mlist_locks;
+	if (o->hash_locks != VT_PARAM_AUTO)
+		hp.hash_locks = (uint32_t)o->hash_locks;
 	hp.htable_locks = o->htable_locks;
 	hp.hment_hash_size = o->hment_hash_size;
-	hp.hment_rev = o->hment_rev;
 	hp.hment_reserve_amount = o->hment_reserve_amount;
 	hp.htable_reserve_amount = o->htable_reserve_amount;
 	hp.htable_steal_passes = o->htable_steal_passes;

@@ -20,8 +20,8 @@ struct vt_machine_opts {
 
 /* The HAT's options (subsystem "hat"), kernel tunables by their names. */
 struct vt_hat_opts {
-	uint32_t	mlist_locks;		/* --mlist-locks (MLIST_NUM_LOCK) */
-	uint32_t	hash_locks;		/* --hash-locks (HASH_NUM_LOCK) */
+	uint64_t	mlist_locks;		/* --mlist-locks (MLIST_NUM_LOCK); VT_PARAM_AUTO */
+	uint64_t	hash_locks;		/* --hash-locks (HASH_NUM_LOCK); VT_PARAM_AUTO */
 	uint32_t	htable_locks;		/* --htable-locks (NUM_HTABLE_MUTEX) */
 	uint32_t	hment_hash_size;	/* --hment-hash-size (HMENT_HASH_SIZE) */
 	int		hment_rev;		/* --hment-hash avl|chain */

@@ -1,0 +1,27 @@
+#!/bin/sh
+# hat_defaults.sh VMTORTURE - TAP: the hment lock tables take each hment.c
+# revision's own sizes unless given (2007 AVL: 2048/2048, 2006 chain:
+# 256/256), and a given size wins over the revision's default.
+V=${1:?usage: hat_defaults.sh PATH-TO-VMTORTURE}
+T=$(mktemp -d "${TMPDIR:-/tmp}/hat_defaults.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+echo "1..4"
+n=0
+check() {	# want_mlist want_hash run-options...
+	wm=$1; wh=$2; shift 2
+	n=$((n + 1))
+	"$V" run map-unmap --ops 200 --seed 1 -q --json "$T/j" "$@" \
+	    >"$T/out" 2>&1
+	rc=$?
+	got=$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["locks"]; print(l["mlist_lock"]["size"], l["hash_lock"]["size"])' "$T/j" 2>/dev/null)
+	if [ $rc -eq 0 ] && [ "$got" = "$wm $wh" ]; then
+		echo "ok $n - $* -> mlist_lock[$wm] hash_lock[$wh]"
+	else
+		echo "not ok $n - $*: exit $rc, sizes '$got', wanted '$wm $wh'"
+		sed 's/^/# /' "$T/out" | tail -n 5
+	fi
+}
+check 2048 2048 --hment-hash avl
+check 256 256 --hment-hash chain
+check 1024 256 --hment-hash chain --mlist-locks 1024
+check 2048 64 --hment-hash avl --hash-locks 64
