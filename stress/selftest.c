@@ -319,6 +319,16 @@ next_track(struct subject *subj, int nsubj, int *track)
 	return (best < 0 ? -1 : best / TR_N);
 }
 
+/* The track that caught s first (by child-seconds), else the free one. */
+static const struct track *
+first_catch(const struct subject *s)
+{
+	const struct track *f = &s->tr[TR_FREE], *c = &s->tr[TR_CTRL];
+
+	return ((c->caught && (!f->caught || c->to_detect <= f->to_detect)) ?
+	    c : f);
+}
+
 static json_object *
 track_json(const struct track *tr, bool ctrl)
 {
@@ -360,8 +370,7 @@ write_json(const char *path, struct subject *subj, int n, double budget,
 	for (int i = 0; i < n; i++) {
 		struct subject *s = &subj[i];
 		const struct track *f = &s->tr[TR_FREE], *c = &s->tr[TR_CTRL];
-		const struct track *first = (c->caught && (!f->caught ||
-		    c->to_detect <= f->to_detect)) ? c : f;
+		const struct track *first = first_catch(s);
 		json_object *o = json_object_new_object();
 		bool ctl = s->mutant < 0 && !s->busted;
 
@@ -412,30 +421,35 @@ write_json(const char *path, struct subject *subj, int n, double budget,
 static int
 build_subjects(const char *only, struct subject *subj, int *n)
 {
+	bool want[VT_NMUTANTS + 2];
 	int k = 0;
 
+	/* --only: each name a mutant or "busted"; the control always runs. */
+	for (int m = 0; m < VT_NMUTANTS + 2; m++)
+		want[m] = only == NULL || m == VT_NMUTANTS + 1;
+	for (const char *p = only; p != NULL && *p != '\0'; ) {
+		size_t len = strcspn(p, ",");
+		char nm[96];
+		int m;
+
+		snprintf(nm, sizeof (nm), "%.*s", (int)len, p);
+		m = strcmp(nm, "busted") == 0 ? VT_NMUTANTS : vt_mutant_find(nm);
+		if (m < 0) {
+			fprintf(stderr, "vmtorture selftest: --only %s: unknown "
+			    "mutant (see `vmtorture list`)\n", nm);
+			return (-1);
+		}
+		want[m] = true;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
 	memset(subj, 0, sizeof (struct subject) * (VT_NMUTANTS + 2));
 	for (int m = 0; m < VT_NMUTANTS + 2; m++) {
-		const char *name = m < VT_NMUTANTS ? vt_mutant_table[m].name :
+		if (!want[m])
+			continue;
+		subj[k].name = m < VT_NMUTANTS ? vt_mutant_table[m].name :
 		    m == VT_NMUTANTS ? "busted" : "control";
-
-		if (only != NULL && m < VT_NMUTANTS + 1) {
-			const char *p = only;
-			bool hit = false;
-
-			while (*p != '\0' && !hit) {
-				size_t len = strcspn(p, ",");
-
-				hit = len == strlen(name) &&
-				    strncmp(p, name, len) == 0;
-				p += len;
-				if (*p == ',')
-					p++;
-			}
-			if (!hit)
-				continue;
-		}
-		subj[k].name = name;
 		subj[k].mutant = m < VT_NMUTANTS ? m : -1;
 		subj[k].busted = m == VT_NMUTANTS;
 		subj[k].replays = -1;
@@ -443,21 +457,6 @@ build_subjects(const char *only, struct subject *subj, int *n)
 		if (subj[k].nscen == 0)
 			continue;	/* no scenario reaches its code */
 		k++;
-	}
-	/* Every name of --only must exist. */
-	for (const char *p = only; p != NULL && *p != '\0'; ) {
-		size_t len = strcspn(p, ",");
-		char nm[96];
-
-		snprintf(nm, sizeof (nm), "%.*s", (int)len, p);
-		if (vt_mutant_find(nm) < 0 && strcmp(nm, "busted") != 0) {
-			fprintf(stderr, "vmtorture selftest: --only %s: unknown "
-			    "mutant (see `vmtorture list`)\n", nm);
-			return (-1);
-		}
-		p += len;
-		if (*p == ',')
-			p++;
 	}
 	*n = k;
 	return (0);
@@ -649,8 +648,7 @@ vt_selftest_main(int argc, char **argv)
 	for (int i = 0; i < nsubj; i++) {
 		struct subject *s = &subj[i];
 		const struct track *f = &s->tr[TR_FREE], *c = &s->tr[TR_CTRL];
-		const struct track *first = (c->caught && (!f->caught ||
-		    c->to_detect <= f->to_detect)) ? c : f;
+		const struct track *first = first_catch(s);
 		char fs[16], cs[24];
 
 		if (f->error || c->error)
