@@ -9,6 +9,9 @@
  *   vmtorture replay FILE|SCENARIO [options]  replay a trace/schedule file
  *   vmtorture shrink SCENARIO [options]       minimise a failing schedule
  *   vmtorture selftest [--budget T] [--only NAME,...]  the bug catalogue
+ *   vmtorture campaign [--budget T | --seeds A-B] [--jobs N] [--shard I/N]
+ *                                      scenarios x options x strategies
+ *   vmtorture merge FILE.jsonl...      fold campaign shards into one report
  *   vmtorture help | --help | -h       usage
  *   vmtorture version
  *
@@ -54,6 +57,14 @@ usage(FILE *f)
 	    "[--json FILE]\n"
 	    "                                          every mutant of the bug "
 	    "catalogue caught?\n"
+	    "       vmtorture campaign [-f FILE] [--scenarios ...] [--strategies "
+	    "free,random,pct:D]\n"
+	    "                      [--budget T | --seeds A-B] [--jobs N] "
+	    "[--shard I/N|auto] [run options]\n"
+	    "                                          a matrix of cells over "
+	    "seeds, JSON lines\n"
+	    "       vmtorture merge FILE.jsonl...       fold campaign shards "
+	    "into one report\n"
 	    "       vmtorture help | version\n"
 	    "\n"
 	    "A run prints a summary that begins and ends with every option in "
@@ -239,6 +250,10 @@ main(int argc, char **argv)
 		return (vt_shrink_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "selftest") == 0)
 		return (vt_selftest_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "campaign") == 0)
+		return (vt_campaign_main(argc - 2, argv + 2));
+	if (strcmp(cmd, "merge") == 0)
+		return (vt_merge_main(argc - 2, argv + 2));
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		if (argc > 2) {
@@ -260,6 +275,6 @@ main(int argc, char **argv)
 		return (VT_EXIT_PASS);
 	}
 	fprintf(stderr, "vmtorture: %s: unknown command (run, hunt, replay, "
-	    "shrink, selftest, list, bench, help, version)\n", cmd);
+	    "shrink, selftest, campaign, merge, list, bench, help, version)\n", cmd);
 	return (VT_EXIT_USAGE);
 }
