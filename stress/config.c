@@ -278,6 +278,11 @@ vt_config_inject_parse(const struct vt_config *c,
 {
 	const char *s = c->inject;
 
+	if (!VT_INJECT_BUILT && s != NULL && *s != '\0') {
+		vt_usage_err("--inject %s: this vmtorture is built without the "
+		    "bug catalogue (meson -Dinject=false)", s);
+		return (-1);
+	}
 	while (s != NULL && *s != '\0') {
 		size_t len = strcspn(s, ",");
 		char name[96];
