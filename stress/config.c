@@ -30,6 +30,7 @@ static const struct vt_param_choice sched_choices[] = {
 	{ "free", VT_SCHED_FREE },
 	{ "random", VT_SCHED_RANDOM },
 	{ "pct", VT_SCHED_PCT },
+	{ "pos", VT_SCHED_POS },
 	{ NULL, 0 },
 };
 
@@ -462,7 +463,7 @@ static const char *
 sched_name(int m)
 {
 	return (m == VT_SCHED_PCT ? "pct" : m == VT_SCHED_RANDOM ? "random" :
-	    "free");
+	    m == VT_SCHED_POS ? "pos" : "free");
 }
 
 static int
