@@ -7,7 +7,8 @@
  * it plants, the check expected to catch it, and what it removes.  The
  * code that carries the mutant tests VT_INJECT(ID): one load of a byte
  * that is written only while no worker runs, so a run without mutants
- * pays a predictable branch (measured by `vmtorture bench inject`).
+ * pays a predictable branch (the bench suite's bench-inject compares it
+ * with a build whose mutants are compiled out, -Dinject=false).
  *
  * Harness code (not ported).  base/ is the bottom layer, so every layer
  * that carries a mutant (locks/, core/) can see the table.
@@ -107,11 +108,28 @@ void vt_inject_clear(void);
  */
 unsigned vt_inject_tick(enum vt_mutant m);
 
+/*
+ * Built with -Dinject=false (meson), VT_NO_INJECT is defined and every
+ * VT_INJECT() is the constant false: the mutants' code is compiled out, the
+ * baseline of the bench suite's inject-off figure (tests/bench_inject.sh),
+ * and --inject / selftest are refused.
+ */
+#ifdef VT_NO_INJECT
+#define	VT_INJECT_BUILT	false
+static inline bool
+vt_inject(enum vt_mutant m)
+{
+	(void) m;
+	return (false);
+}
+#else
+#define	VT_INJECT_BUILT	true
 static inline bool
 vt_inject(enum vt_mutant m)
 {
 	return (__builtin_expect(vt_injected[m], 0));
 }
+#endif
 
 /* VT_INJECT(HMENT_STEAL_BUSY): is that mutant on?  Takes no lock. */
 #define VT_INJECT(id)	vt_inject(VT_MUT_##id)

@@ -483,6 +483,11 @@ vt_selftest_main(int argc, char **argv)
 			return (VT_EXIT_USAGE);
 		}
 	}
+	if (!VT_INJECT_BUILT) {
+		fprintf(stderr, "vmtorture selftest: this vmtorture is built "
+		    "without the bug catalogue (meson -Dinject=false)\n");
+		return (VT_EXIT_USAGE);
+	}
 	if (jobs < 1)
 		jobs = 1;
 	if (jobs > ST_MAX_JOBS)
