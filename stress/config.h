@@ -54,6 +54,8 @@ struct vt_config {
 	double		watchdog;		/* --watchdog S */
 	bool		lockdep;		/* --lockdep: the lock-order check */
 	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
+	bool		lockstat;		/* --lockstat: wait/hold times, sites */
+	uint32_t	lockstat_top;		/* --lockstat-top N: hottest buckets shown */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "../locks/lockstat.h"
 
 #define VT_REPORT_MAX_CLASSES	64
 #define VT_REPORT_MAX_COUNTERS	192
@@ -23,12 +24,45 @@
 #define VT_REPORT_MAX_ROWS	32
 #define VT_REPORT_MAX_COLS	6
 
+#define VT_REPORT_LS_HOT	16	/* --lockstat-top at most */
+#define VT_REPORT_LS_SITES	5	/* contending sites shown per class */
+
+/* --lockstat: one bucket of a table (times in the report's unit). */
+struct vt_report_ls_bucket {
+	uint32_t	index;
+	uint64_t	acquisitions, contended;
+	struct vt_ls_times wait, hold;
+	char		site[96];	/* its top contending site, or "" */
+};
+
+/* --lockstat: a contending call site of a class. */
+struct vt_report_ls_site {
+	char		site[96];	/* function:file:line */
+	uint64_t	count;		/* contended acquisitions */
+	uint64_t	wait;		/* their wait */
+};
+
+/* --lockstat of one class (times converted to the report's unit). */
+struct vt_report_lockstat {
+	struct vt_ls_times wait, hold;
+	double		skew;		/* tables: max/mean acquisitions per bucket */
+	uint64_t	max_load;	/* tables: the busiest bucket's acquisitions */
+	uint32_t	max_index;
+	uint32_t	nhot;
+	struct vt_report_ls_bucket hot[VT_REPORT_LS_HOT];
+	uint32_t	nsites;
+	struct vt_report_ls_site sites[VT_REPORT_LS_SITES];
+	uint64_t	other;		/* contended from sites not listed */
+};
+
 /* Names are copied: lock classes and caches are gone when the report prints. */
 struct vt_report_lock {
 	char		name[48];
 	uint32_t	size;
 	uint64_t	acquisitions;
 	uint64_t	contended;
+	bool		have_ls;	/* ls valid (--lockstat) */
+	struct vt_report_lockstat ls;
 };
 
 /* A counter of a subsystem, by kernel name, under a heading ("HATSTAT"). */
@@ -66,6 +100,8 @@ struct vt_report {
 	struct vt_report_table	tables[VT_REPORT_MAX_TABLES];
 	uint32_t	nlocks;
 	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
+	bool		have_lockstat;		/* --lockstat tables collected */
+	const char	*ls_unit;		/* "ns" or "steps" */
 	/* Controlled mode (--sched random|pct). */
 	bool		controlled;
 	uint64_t	sched_steps;		/* schedule points passed */
@@ -103,6 +139,21 @@ void vt_report_row(struct vt_report_table *t, const char *name,
  */
 void vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
     uint32_t nworkers, bool stats);
+/*
+ * --lockstat (lockstat_report.c): fill l->ls from the class's sums s and,
+ * for a table, its buckets; ns_per_tick converts the clock.  World stopped.
+ */
+struct vt_lock_class;
+struct vt_lock_stats;
+void vt_report_lockstat_class(const struct vt_report *r,
+    struct vt_report_lock *l, const struct vt_lock_class *cls,
+    const struct vt_lock_stats *s, double ns_per_tick);
+/* The lockstat tables of the summary (after the lock counts). */
+void vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap);
+/* l's "lockstat" object (a json_object *), NULL without one. */
+void *vt_report_lockstat_json(const struct vt_report *r,
+    const struct vt_report_lock *l);
+
 /* The stdout summary (and TAP line with --tap). */
 void vt_report_print(const struct vt_report *r, FILE *f);
 /* --json FILE; 0 or -1 (message on stderr). */
