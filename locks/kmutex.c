@@ -246,11 +246,17 @@ mutex_enter(kmutex_t *m)
 	}
 	acquired(m, t, waited);
 	if (__builtin_expect(ls != NULL, 0)) {
-		uint64_t now = vt_lockstat_now();
+		bool timed = vt_lockstat_timed(m->m_acq);
 
-		if (waited)
-			vt_lockstat_contended(ls, now > w0 ? now - w0 : 0, pc);
-		ls->ls_t0 = now;
+		if (waited || timed) {
+			uint64_t now = vt_lockstat_now();
+
+			if (waited)
+				vt_lockstat_contended(ls, now > w0 ? now - w0 :
+				    0, pc);
+			if (timed)
+				ls->ls_t0 = now;
+		}
 	}
 }
 
@@ -271,7 +277,8 @@ mutex_tryenter(kmutex_t *m)
 	if (VT_PEEK(m->m_owner) == t || !ops->trylock(m))
 		return (0);
 	acquired(m, t, false);
-	if (__builtin_expect(m->m_ls != NULL, 0))
+	if (__builtin_expect(m->m_ls != NULL, 0) &&
+	    vt_lockstat_timed(m->m_acq))
 		m->m_ls->ls_t0 = vt_lockstat_now();
 	return (1);
 }
@@ -290,7 +297,8 @@ mutex_exit(kmutex_t *m)
 		mutex_panic(m, "released by non-owner (thread %u; held by "
 		    "thread %u)", t->t_id, o->t_id);
 	}
-	if (__builtin_expect(m->m_ls != NULL, 0))
+	if (__builtin_expect(m->m_ls != NULL, 0) &&
+	    vt_lockstat_timed(m->m_acq))
 		vt_lockstat_release(m->m_ls);	/* still ours: before the unlock */
 	held_pop(t, m);
 	VT_POKE(m->m_owner, NULL);

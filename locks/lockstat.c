@@ -13,6 +13,7 @@
 #include "../base/panic.h"
 
 bool vt_lockstat_enabled;
+uint64_t vt_lockstat_hold_mask;
 vt_lockstat_clock_t vt_lockstat_clock;
 
 /* The conversion interval: monotonic ns and ticks at vt_lockstat_begin(). */

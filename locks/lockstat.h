@@ -7,7 +7,9 @@
  * mutex_enter, mutex_tryenter and mutex_exit then time it:
  *  - wait: from the failed first try to the acquisition, for contended
  *    acquisitions only (the uncontended path reads no clock for it);
- *  - hold: from the acquisition to the release, for every acquisition;
+ *  - hold: from the acquisition to the release, for every acquisition or
+ *    one in --lockstat-hold-every (chosen by the mutex's own count, so the
+ *    same acquisitions are timed in every run of a controlled schedule);
  *  - sites: the callers of mutex_enter whose acquisitions were contended,
  *    VT_LS_SITES per mutex (further sites are counted as "other").
  * A record is written only by the mutex's holder, so it needs no atomics:
@@ -65,6 +67,20 @@ struct vt_lockstat_sum {
 
 /* Set by the engine (--lockstat) before any mutex exists; read at init. */
 extern bool vt_lockstat_enabled;
+/*
+ * Holds timed: the acquisitions k (1-based, per mutex) with k & mask == 0,
+ * i.e. one in mask+1 (--lockstat-hold-every).  Set with vt_lockstat_enabled.
+ */
+extern uint64_t vt_lockstat_hold_mask;
+/* The default of --lockstat-hold-every (the bench measures its cost). */
+#define VT_LOCKSTAT_HOLD_EVERY	8
+
+/* Is the current hold of a mutex with acq acquisitions timed? */
+static inline bool
+vt_lockstat_timed(uint64_t acq)
+{
+	return ((acq & vt_lockstat_hold_mask) == 0);
+}
 
 /* Controlled mode's clock (the step count); NULL: the time-stamp counter. */
 typedef uint64_t (*vt_lockstat_clock_t)(void);

@@ -21,6 +21,7 @@
 #include "run.h"
 #include "subsys.h"
 #include "../locks/lockops.h"
+#include "../locks/lockstat.h"
 #include "../base/inject.h"
 
 #define OFF(f)	offsetof(struct vt_config, f)
@@ -104,6 +105,10 @@ const struct vt_param vt_engine_params[] = {
 	{ "lockstat-top", 0, VT_P_U32, OFF(lockstat_top), 1, 16, "N",
 	    "--lockstat: show the N hottest buckets of each lock table",
 	    VT_PF_OUTPUT, 5 },
+	{ "lockstat-hold-every", 0, VT_P_POW2, OFF(lockstat_hold_every), 1,
+	    1024, "N", "--lockstat: time the hold of one acquisition in N of "
+	    "each mutex (1: every one; waits are always timed)", VT_PF_OUTPUT,
+	    VT_LOCKSTAT_HOLD_EVERY },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "NAME",
 	    "switch on a mutant of the bug catalogue (repeatable, or a comma list; see `vmtorture list`)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",

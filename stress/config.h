@@ -56,6 +56,7 @@ struct vt_config {
 	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
 	bool		lockstat;		/* --lockstat: wait/hold times, sites */
 	uint32_t	lockstat_top;		/* --lockstat-top N: hottest buckets shown */
+	uint32_t	lockstat_hold_every;	/* --lockstat-hold-every N: holds timed */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */

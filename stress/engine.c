@@ -289,6 +289,7 @@ boot(void)
 	vt_lockdep_enabled = R.cfg.lockdep;
 	/* Records are attached at mutex_init: switched on before the boot. */
 	vt_lockstat_enabled = R.cfg.lockstat;
+	vt_lockstat_hold_mask = (uint64_t)R.cfg.lockstat_hold_every - 1;
 	vt_lockstat_set_clock(R.cfg.sched != VT_SCHED_FREE ? vt_sched_step :
 	    NULL);
 	vt_lockstat_begin();

@@ -228,8 +228,13 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 
 	if (!r->have_lockstat)
 		return;
-	line(f, tap, "lockstat (times in %s; wait: contended acquisitions only; "
-	    "skew: busiest bucket / mean)", r->ls_unit);
+	if (r->ls_hold_every > 1)
+		snprintf(h, sizeof (h), "hold: 1 acquisition in %u",
+		    r->ls_hold_every);
+	else
+		snprintf(h, sizeof (h), "hold: every acquisition");
+	line(f, tap, "lockstat (times in %s; wait: contended acquisitions; %s; "
+	    "skew: busiest bucket / mean)", r->ls_unit, h);
 	line(f, tap, "  %-22s %11s %9s %6s | %-7s %7s %7s %8s | %-7s %7s %7s "
 	    "%8s | %6s", "class", "acquired", "contended", "rate", "wait min",
 	    "avg", "max", "total", "hold min", "avg", "max", "total", "skew");
@@ -324,6 +329,8 @@ vt_report_lockstat_json(const struct vt_report *r,
 		return (NULL);
 	o = json_object_new_object();
 	json_object_object_add(o, "unit", json_object_new_string(r->ls_unit));
+	json_object_object_add(o, "hold_every",
+	    json_object_new_uint64(r->ls_hold_every));
 	json_object_object_add(o, "contention_rate", json_object_new_double(
 	    l->acquisitions ? (double)l->contended / (double)l->acquisitions :
 	    0));

@@ -123,6 +123,7 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 			(*ss)->stats(r->cfg, r);
 	r->have_lockstat = r->cfg->lockstat;
 	r->ls_unit = vt_lockstat_unit();
+	r->ls_hold_every = (uint32_t)(vt_lockstat_hold_mask + 1);
 	f = r->have_lockstat ? vt_lockstat_ns_per_tick() : 1.0;
 	for (struct vt_lock_class *c = vt_lockclass_first();
 	    c != NULL && r->nlocks < VT_REPORT_MAX_CLASSES; c = c->lc_next) {

@@ -102,6 +102,7 @@ struct vt_report {
 	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
 	bool		have_lockstat;		/* --lockstat tables collected */
 	const char	*ls_unit;		/* "ns" or "steps" */
+	uint32_t	ls_hold_every;		/* holds timed: one in this many */
 	/* Controlled mode (--sched random|pct). */
 	bool		controlled;
 	uint64_t	sched_steps;		/* schedule points passed */

@@ -146,13 +146,17 @@ static hat_t *bench_hat;
 static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
-/* Boots the bench machine; lockstat: every mutex gets a --lockstat record. */
+/*
+ * Boots the bench machine; lockstat: every mutex gets a --lockstat record,
+ * timing one hold in hold_every.
+ */
 static void
-bench_boot(uint32_t table_size, bool lockstat)
+bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 {
 	struct vt_hat_params hp;
 
 	vt_lockstat_enabled = lockstat;
+	vt_lockstat_hold_mask = hold_every - 1;
 	vt_lockstat_begin();
 
 	hat_params_default(&hp);
@@ -187,6 +191,12 @@ bench_boot(uint32_t table_size, bool lockstat)
 		    BENCH_SEG - MMU_PAGESIZE), bench_anchor,
 		    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
 	rw_exit(&bench_as.a_lock);
+}
+
+static void
+bench_boot(uint32_t table_size, bool lockstat)
+{
+	bench_boot_ls(table_size, lockstat, 1);
 }
 
 static void
@@ -428,7 +438,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (tap)
-		printf("1..16\n");
+		printf("1..18\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -513,25 +523,36 @@ vt_bench_main(int argc, char **argv)
 
 	/* (d) --lockstat on and off, alternating like (c). */
 	{
-		double voff[BENCH_REPS], von[BENCH_REPS], vr[BENCH_REPS];
+		double voff[BENCH_REPS], von[BENCH_REPS], vs[BENCH_REPS],
+		    vr[BENCH_REPS], vrs[BENCH_REPS];
 
 		for (int i = 0; i < BENCH_REPS; i++) {
 			bench_boot(2048, false);
 			(void) time_pairs(rep / 8);
-			voff[i] = time_pairs(rep / 2);
+			voff[i] = time_pairs(rep / 3);
 			bench_shutdown();
-			bench_boot(2048, true);
+			bench_boot_ls(2048, true, 1);
 			(void) time_pairs(rep / 8);
-			von[i] = time_pairs(rep / 2);
+			von[i] = time_pairs(rep / 3);
+			bench_shutdown();
+			bench_boot_ls(2048, true, VT_LOCKSTAT_HOLD_EVERY);
+			(void) time_pairs(rep / 8);
+			vs[i] = time_pairs(rep / 3);
 			bench_shutdown();
 			vr[i] = voff[i] > 0 ? von[i] / voff[i] : 0;
+			vrs[i] = voff[i] > 0 ? vs[i] / voff[i] : 0;
 		}
 		figure("hat_memload+hat_unload pair, --lockstat off",
 		    median(voff, BENCH_REPS), "ns");
-		figure("hat_memload+hat_unload pair, --lockstat on",
+		figure("pair, --lockstat --lockstat-hold-every 1",
 		    median(von, BENCH_REPS), "ns");
+		snprintf(name, sizeof (name), "pair, --lockstat (holds timed 1 in "
+		    "%d, the default)", VT_LOCKSTAT_HOLD_EVERY);
+		figure(name, median(vs, BENCH_REPS), "ns");
+		figure("--lockstat-hold-every 1 cost: on / off (median of ratios)",
+		    median(vr, BENCH_REPS), "x");
 		figure("--lockstat cost: on / off (median of ratios, goal <= "
-		    "1.10)", median(vr, BENCH_REPS), "x");
+		    "1.10)", median(vrs, BENCH_REPS), "x");
 	}
 	return (VT_EXIT_PASS);
 }

@@ -53,9 +53,13 @@ def check_tables(j, text, unit, tables):
             continue
         if ls["unit"] != unit:
             errs.append("%s: unit %s" % (name, ls["unit"]))
-        if ls["hold"]["count"] != l["acquisitions"]:
+        every = ls["hold_every"]
+        if every == 1 and ls["hold"]["count"] != l["acquisitions"]:
             errs.append("%s: %d holds timed, %d acquisitions" %
                         (name, ls["hold"]["count"], l["acquisitions"]))
+        if ls["hold"]["count"] > l["acquisitions"] // every:
+            errs.append("%s: %d holds timed, 1 in %d of %d acquisitions" %
+                        (name, ls["hold"]["count"], every, l["acquisitions"]))
         if ls["wait"]["count"] != l["contended"]:
             errs.append("%s: %d waits timed, %d contended" %
                         (name, ls["wait"]["count"], l["contended"]))
@@ -82,22 +86,22 @@ def check_tables(j, text, unit, tables):
         ls = l["lockstat"]
         if not ls["hottest"] or ls.get("skew", 0) < 1:
             errs.append("%s: no hottest buckets or skew %s" % (name, ls.get("skew")))
-        if ls["hold"]["total"] == 0 and unit == "ns":
+        if ls["hold"]["count"] == 0 or (ls["hold"]["total"] == 0 and unit == "ns"):
             errs.append("%s: no hold time" % name)
     return errs
 
 
 def main():
-    print("1..7")
+    print("1..8")
     # Free mode: map-unmap, 4 workers contend on the hashed locks.
-    p, j = run(["map-unmap", "--duration", "1", "--lockstat"], "mu")
+    p, j = run(["map-unmap", "--duration", "1", "--lockstat", "--lockstat-hold-every", "1"], "mu")
     errs = ["exit %d: %s" % (p.returncode, p.stderr)] if p.returncode else []
     if j is not None:
         errs += check_tables(j, p.stdout, "ns", ["mlist_lock", "hash_lock", "htable_mutex"])
         cont = [k for k, v in j["locks"].items() if v["contended"] and v["lockstat"]["sites"]]
         if not cont:
             errs.append("no class with contention and sites in 1 s of map-unmap")
-    ok(not errs and j is not None, "map-unmap --lockstat: tables present and consistent", "; ".join(errs))
+    ok(not errs and j is not None, "map-unmap --lockstat --lockstat-hold-every 1: tables present and consistent", "; ".join(errs))
 
     p, j = run(["htable-steal", "--duration", "1", "--lockstat", "--lockstat-top", "3"], "hs")
     errs = ["exit %d: %s" % (p.returncode, p.stderr)] if p.returncode else []
@@ -137,6 +141,10 @@ def main():
     p = subprocess.run([VMT, "run", "map-unmap", "--lockstat-top", "17"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     ok(p.returncode == 2, "--lockstat-top 17: exit 2", "exit %d" % p.returncode)
+    p = subprocess.run([VMT, "run", "map-unmap", "--lockstat-hold-every", "3"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ok(p.returncode == 2 and "lockstat-hold-every" in p.stderr,
+       "--lockstat-hold-every 3 (not a power of two): exit 2", "exit %d" % p.returncode)
 
 
 main()
