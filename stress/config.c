@@ -109,6 +109,10 @@ const struct vt_param vt_engine_params[] = {
 	    1024, "N", "--lockstat: time the hold of one acquisition in N of "
 	    "each mutex (1: every one; waits are always timed)", VT_PF_OUTPUT,
 	    VT_LOCKSTAT_HOLD_EVERY },
+	{ "hash-spread", 0, VT_P_BOOL, OFF(hash_spread), 0, 0, NULL,
+	    "report how the run's pages, mappings and tables fall on the "
+	    "buckets of each hash and lock table (histogram, max/mean, "
+	    "chi-square against uniform)", VT_PF_OUTPUT, 0 },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "NAME",
 	    "switch on a mutant of the bug catalogue (repeatable, or a comma list; see `vmtorture list`)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",

@@ -57,6 +57,7 @@ struct vt_config {
 	bool		lockstat;		/* --lockstat: wait/hold times, sites */
 	uint32_t	lockstat_top;		/* --lockstat-top N: hottest buckets shown */
 	uint32_t	lockstat_hold_every;	/* --lockstat-hold-every N: holds timed */
+	bool		hash_spread;		/* --hash-spread: bucket occupancy */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */

@@ -112,6 +112,7 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 
 	r->have_stats = stats;
 	r->have_lockstat = false;
+	r->nspreads = 0;
 	r->nlocks = 0;
 	r->ncounters = 0;
 	r->ntables = 0;
@@ -216,6 +217,7 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 		    l->acquisitions, l->contended);
 	}
 	vt_report_lockstat_print(r, f, tap);
+	vt_report_spread_print(r, f, tap);
 	for (uint32_t i = 0; i < r->ntables; i++) {
 		const struct vt_report_table *t = &r->tables[i];
 		char buf[256];
@@ -368,6 +370,9 @@ json_stats(const struct vt_report *r, json_object *root)
 	}
 	json_object_object_add(root, "stats", st);
 	json_object_object_add(root, "locks", locks);
+	if (r->nspreads > 0)
+		json_object_object_add(root, "hash_spread",
+		    vt_report_spread_json(r));
 	for (uint32_t i = 0; i < r->ntables; i++) {
 		const struct vt_report_table *t = &r->tables[i];
 		json_object *to = json_object_new_object();

@@ -55,6 +55,28 @@ struct vt_report_lockstat {
 	uint64_t	other;		/* contended from sites not listed */
 };
 
+#define VT_REPORT_MAX_SPREADS	8
+#define VT_SPREAD_HIST		9	/* buckets holding 0..7 keys, and 8 or more */
+
+/*
+ * --hash-spread: how the keys a run really used (pages, mappings, tables)
+ * fall on the buckets of one hash or lock table.
+ */
+struct vt_report_spread {
+	char		name[48];	/* "MLIST_MUTEX -> mlist_lock" */
+	char		keys_what[32];	/* "pages" */
+	uint64_t	keys;
+	uint32_t	buckets;
+	uint32_t	nonempty;
+	uint64_t	max;		/* keys in the fullest bucket */
+	uint32_t	max_index;
+	double		mean;		/* keys / buckets */
+	double		chi2;		/* against uniform placement */
+	double		df;		/* buckets - 1 */
+	double		z;		/* Wilson-Hilferty: X^2/df as a normal deviate */
+	uint64_t	hist[VT_SPREAD_HIST];	/* buckets by occupancy */
+};
+
 /* Names are copied: lock classes and caches are gone when the report prints. */
 struct vt_report_lock {
 	char		name[48];
@@ -100,6 +122,8 @@ struct vt_report {
 	struct vt_report_table	tables[VT_REPORT_MAX_TABLES];
 	uint32_t	nlocks;
 	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
+	uint32_t	nspreads;
+	struct vt_report_spread	spreads[VT_REPORT_MAX_SPREADS];
 	bool		have_lockstat;		/* --lockstat tables collected */
 	const char	*ls_unit;		/* "ns" or "steps" */
 	uint32_t	ls_hold_every;		/* holds timed: one in this many */
@@ -154,6 +178,16 @@ void vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap);
 /* l's "lockstat" object (a json_object *), NULL without one. */
 void *vt_report_lockstat_json(const struct vt_report *r,
     const struct vt_report_lock *l);
+
+/*
+ * For subsystems' stats() under --hash-spread (spread_report.c): one hash,
+ * occ[i] the keys in bucket i of n; name and what are copied.
+ */
+void vt_report_spread(struct vt_report *r, const char *name, const char *what,
+    const uint32_t *occ, uint32_t n);
+/* The hash-spread table of the summary; the "hash_spread" JSON array. */
+void vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap);
+void *vt_report_spread_json(const struct vt_report *r);
 
 /* The stdout summary (and TAP line with --tap). */
 void vt_report_print(const struct vt_report *r, FILE *f);

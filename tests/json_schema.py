@@ -64,7 +64,7 @@ def main():
     cases = [
         ("pass, free mode", ["run", "map-unmap", "--ops", "50", "--threads", "2"], 0, "pass"),
         ("pass, controlled mode", ["run", "hment-steal", "--sched", "pct", "--ops", "30"], 0, "pass"),
-        ("pass, --lockstat", ["run", "map-unmap", "--ops", "50", "--threads", "2", "--lockstat"], 0, "pass"),
+        ("pass, --lockstat --hash-spread", ["run", "map-unmap", "--ops", "50", "--threads", "2", "--lockstat", "--hash-spread"], 0, "pass"),
         ("pass, controlled --lockstat", ["run", "htable-steal", "--sched", "random", "--ops", "30", "--lockstat"], 0, "pass"),
         ("fail (busted lock)", ["run", "map-unmap", "--sched", "random", "--ops", "50", "--lock", "busted"], 1, "fail"),
         ("hang (planted deadlock)", ["run", "lock-inversion", "--sched", "random", "--ops", "50"], 3, "hang"),

@@ -92,7 +92,7 @@ def check_tables(j, text, unit, tables):
 
 
 def main():
-    print("1..8")
+    print("1..10")
     # Free mode: map-unmap, 4 workers contend on the hashed locks.
     p, j = run(["map-unmap", "--duration", "1", "--lockstat", "--lockstat-hold-every", "1"], "mu")
     errs = ["exit %d: %s" % (p.returncode, p.stderr)] if p.returncode else []
@@ -132,6 +132,35 @@ def main():
        all("lockstat" not in v for v in j0["locks"].values()) and
        "lockstat (" not in p0.stdout,
        "--lockstat leaves the schedule alone; off, no tables")
+
+    # --hash-spread: the four HAT hashes, their counts add up.
+    p, j = run(["map-unmap", "--duration", "0.5", "--hash-spread"], "sp")
+    errs = []
+    sp = {s["name"]: s for s in (j or {}).get("hash_spread", [])}
+    for name in ("MLIST_MUTEX -> mlist_lock", "HMENT_HASH buckets",
+                 "HMENT_HASH -> hash_lock", "HTABLE_HASH -> htable_mutex"):
+        s = sp.get(name)
+        if s is None:
+            errs.append("no %s" % name)
+            continue
+        if sum(s["occupancy"]) != s["buckets"] or s["keys"] == 0:
+            errs.append("%s: occupancy %s of %d buckets, %d keys" %
+                        (name, s["occupancy"], s["buckets"], s["keys"]))
+        if s["used"] != s["buckets"] - s["occupancy"][0] or s["max"] < s["mean"]:
+            errs.append("%s: used %d max %d mean %g" % (name, s["used"], s["max"], s["mean"]))
+    if sp and sp["HMENT_HASH buckets"]["keys"] != sp["HMENT_HASH -> hash_lock"]["keys"]:
+        errs.append("hments per bucket and per lock differ")
+    if sp and (sp["MLIST_MUTEX -> mlist_lock"]["keys"] != 32 + 32 + 512 or
+               j["locks"]["mlist_lock"]["size"] != sp["MLIST_MUTEX -> mlist_lock"]["buckets"]):
+        errs.append("mlist spread is not over the world's 576 pages and the table")
+    if "hash spread (" not in p.stdout:
+        errs.append("no hash spread table in the summary")
+    ok(p.returncode == 0 and not errs, "map-unmap --hash-spread: four hashes, counts consistent",
+       "; ".join(errs))
+    p, j = run(["map-unmap", "--duration", "0.3", "--hash-spread", "--mlist-locks", "1"], "sp1")
+    s = {x["name"]: x for x in (j or {}).get("hash_spread", [])}.get("MLIST_MUTEX -> mlist_lock")
+    ok(s is not None and s["buckets"] == 1 and s["max"] == 576 and s["chi2"] == 0,
+       "--hash-spread with one mlist lock: every page on it", str(s))
 
     p = subprocess.run([VMT, "run", "map-unmap", "--lockstat-top", "0"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
