@@ -6,7 +6,9 @@
  *       acquisitions and kernel atomics per pair, the "lock floor"
  *       (acq/pair * mutex cost + atomics/pair * CAS cost) and pair/floor;
  *   (c) two threads mapping and unmapping their own VAs of shared pages in
- *       one hat, with 2048-entry lock tables and with 1-entry tables.
+ *       one hat, with 2048-entry lock tables and with 1-entry tables;
+ *   (d) what --lockstat costs: the pair of (b) with every mutex timed
+ *       beside the same without, repetitions interleaved.
  * Each figure is the median of BENCH_REPS repetitions.  With --tap every
  * figure is an `ok` line: speed never fails a test (shared, noisy machines).
  *
@@ -29,6 +31,7 @@
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
 #include "../locks/lockops.h"
+#include "../locks/lockstat.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
 #include "../stress/param.h"
@@ -143,10 +146,18 @@ static hat_t *bench_hat;
 static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
+/*
+ * Boots the bench machine; lockstat: every mutex gets a --lockstat record,
+ * timing one hold in hold_every.
+ */
 static void
-bench_boot(uint32_t table_size)
+bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 {
 	struct vt_hat_params hp;
+
+	vt_lockstat_enabled = lockstat;
+	vt_lockstat_hold_mask = hold_every - 1;
+	vt_lockstat_begin();
 
 	hat_params_default(&hp);
 	hp.mlist_locks = table_size;
@@ -183,6 +194,12 @@ bench_boot(uint32_t table_size)
 }
 
 static void
+bench_boot(uint32_t table_size, bool lockstat)
+{
+	bench_boot_ls(table_size, lockstat, 1);
+}
+
+static void
 bench_shutdown(void)
 {
 	rw_enter(&bench_as.a_lock, RW_WRITER);
@@ -199,6 +216,7 @@ bench_shutdown(void)
 	hat_fini();
 	vt_machine_fini();
 	vt_lockclass_reset();
+	vt_lockstat_enabled = false;
 }
 
 /* Sum of every lock class's acquisitions (single-threaded moments only). */
@@ -388,7 +406,8 @@ vt_bench_main(int argc, char **argv)
 			    "  (b) one hat_memload+hat_unload pair on one thread "
 			    "beside its lock floor;\n"
 			    "  (c) two threads mapping and unmapping in one hat, "
-			    "2048-entry over 1-entry lock tables.\n"
+			    "2048-entry over 1-entry lock tables;\n"
+			    "  (d) the pair of (b) with --lockstat on over off.\n"
 			    "  --seconds S   measuring time of each figure, "
 			    "(0, 3600] [2]\n"
 			    "  --lock NAME   lock back end [pthread]\n"
@@ -419,7 +438,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (tap)
-		printf("1..13\n");
+		printf("1..18\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -442,7 +461,7 @@ vt_bench_main(int argc, char **argv)
 	figure("atomic_cas_64", cas_ns, "ns");
 
 	/* (b) */
-	bench_boot(2048);
+	bench_boot(2048, false);
 	(void) time_pairs(rep / 4);	/* warm: tables exist, caches hot */
 	rw_enter(&bench_as.a_lock, RW_READER);
 	vt_sched_hook = count_hook;
@@ -485,10 +504,10 @@ vt_bench_main(int argc, char **argv)
 		double vw[BENCH_REPS], vn[BENCH_REPS], vr[BENCH_REPS];
 
 		for (int i = 0; i < BENCH_REPS; i++) {
-			bench_boot(2048);
+			bench_boot(2048, false);
 			vw[i] = time_duo(rep / 2);
 			bench_shutdown();
-			bench_boot(1);
+			bench_boot(1, false);
 			vn[i] = time_duo(rep / 2);
 			bench_shutdown();
 			vr[i] = vn[i] > 0 ? vw[i] / vn[i] : 0;
@@ -501,5 +520,39 @@ vt_bench_main(int argc, char **argv)
 	figure("2 threads, 1-entry lock tables", narrow, "pairs/s");
 	figure("2048-entry / 1-entry throughput (median of ratios)", ratio,
 	    "x");
+
+	/* (d) --lockstat on and off, alternating like (c). */
+	{
+		double voff[BENCH_REPS], von[BENCH_REPS], vs[BENCH_REPS],
+		    vr[BENCH_REPS], vrs[BENCH_REPS];
+
+		for (int i = 0; i < BENCH_REPS; i++) {
+			bench_boot(2048, false);
+			(void) time_pairs(rep / 8);
+			voff[i] = time_pairs(rep / 3);
+			bench_shutdown();
+			bench_boot_ls(2048, true, 1);
+			(void) time_pairs(rep / 8);
+			von[i] = time_pairs(rep / 3);
+			bench_shutdown();
+			bench_boot_ls(2048, true, VT_LOCKSTAT_HOLD_EVERY);
+			(void) time_pairs(rep / 8);
+			vs[i] = time_pairs(rep / 3);
+			bench_shutdown();
+			vr[i] = voff[i] > 0 ? von[i] / voff[i] : 0;
+			vrs[i] = voff[i] > 0 ? vs[i] / voff[i] : 0;
+		}
+		figure("hat_memload+hat_unload pair, --lockstat off",
+		    median(voff, BENCH_REPS), "ns");
+		figure("pair, --lockstat --lockstat-hold-every 1",
+		    median(von, BENCH_REPS), "ns");
+		snprintf(name, sizeof (name), "pair, --lockstat (holds timed 1 in "
+		    "%d, the default)", VT_LOCKSTAT_HOLD_EVERY);
+		figure(name, median(vs, BENCH_REPS), "ns");
+		figure("--lockstat-hold-every 1 cost: on / off (median of ratios)",
+		    median(vr, BENCH_REPS), "x");
+		figure("--lockstat cost: on / off (median of ratios, goal <= "
+		    "1.10)", median(vrs, BENCH_REPS), "x");
+	}
 	return (VT_EXIT_PASS);
 }

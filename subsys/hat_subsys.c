@@ -187,6 +187,8 @@ hat_stats(const struct vt_config *c, struct vt_report *r)
 {
 	struct hatstats hs;
 
+	if (c->hash_spread)
+		vt_hat_spread(r);
 	memset(&hs, 0, sizeof (hs));
 	vt_hatstats_sum(&hs);
 	for (int i = 0; i < VT_HATSTAT_FIELDS; i++)

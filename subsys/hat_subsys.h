@@ -57,6 +57,10 @@ enum vt_hat_op {
 	VT_HAT_NOPS
 };
 
+/* --hash-spread (hat_spread.c): the HAT's hashes into r; world stopped. */
+struct vt_report;
+void vt_hat_spread(struct vt_report *r);
+
 extern const struct vt_subsys_ops vt_subsys_machine;
 extern const struct vt_subsys_ops vt_subsys_hat;
 extern uint32_t vt_hat_op_base;		/* set at registration */
