@@ -74,7 +74,20 @@
 	    "one CAS instead of the loop: a REF/MOD update by the MMU leaves the PTE valid") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
-	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it")
+	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \
+	/* amap mutants (uvm_amap.c 2005) */				\
+	X(AMAP_COPY_NO_RECHECK, "amap-copy-no-recheck", "amap", "amap_copy", \
+	    "recheck", "audit",						\
+	    "after locking the source amap, copies without re-checking am_ref == 1 (the count drops to 0 unwiped)") \
+	X(AMAP_WIPERANGE_UNLOCKED_REF, "amap-wiperange-unlocked-ref",	\
+	    "amap", "amap_wiperange", "unlocked-write", "audit",	\
+	    "drops an anon's an_ref without taking its an_lock")		\
+	X(AMAP_SWAPOFF_NO_FLAG, "amap-swapoff-no-flag", "amap",		\
+	    "amap_swap_off", "no-hold", "crash",			\
+	    "unlocks the amap for the page-in without setting AMAP_SWAPOFF (amap_wipeout frees it underneath)") \
+	X(AMAP_WIPEOUT_EARLY_UNLOCK, "amap-wipeout-early-unlock", "amap",	\
+	    "amap_wipeout", "early-unlock", "crash",			\
+	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)")
 
 enum vt_mutant {
 #define VT_MUTANT_ENUM(id, ...)	VT_MUT_##id,
