@@ -16,6 +16,7 @@
  * of this file.
  */
 #include "hat_subsys.h"
+#include "vpm_subsys.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -372,6 +373,9 @@ vt_bench_main(int argc, char **argv)
 	char name[128];
 	int ch;
 
+	/* `vmtorture bench vpm ...`: the vpm figures (vpm_bench.c). */
+	if (argc > 1 && strcmp(argv[1], "vpm") == 0)
+		return (vt_vpm_bench_main(argc - 1, argv + 1));
 	opterr = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
