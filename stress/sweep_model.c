@@ -250,6 +250,24 @@ recommend(const struct sweep *s, const struct sweep_point *p, FILE *f)
 		    x))
 			rec = q;
 	}
+	{
+		double worst = 0;
+
+		for (uint32_t i = 0; i < s->npoints; i++) {
+			const struct sweep_point *q = &s->points[i];
+
+			if (same_series(s, p, q, s->xaxis, s->thr_axis) &&
+			    q->workers == tmax && q->med > 0 &&
+			    (q->hi - q->lo) / q->med > worst)
+				worst = (q->hi - q->lo) / q->med;
+		}
+		if (worst > 2 * WITHIN)
+			fprintf(f, "warning: repetitions of one point differ by "
+			    "up to %.0f%% (more than twice the %.0f%% window): "
+			    "the machine is too noisy for this call; use more "
+			    "--repeat, a longer --duration or a quiet machine\n",
+			    100 * worst, 100 * WITHIN);
+	}
 	series_name(s, rec, s->xaxis, true, name, sizeof (name));
 	fprintf(f, "recommendation (%s): --%s %" PRIu64 ": %s ops/s, within "
 	    "%.0f%% of the best (%" PRIu64 ": %s ops/s)\n", name, s->axes[x].name,
