@@ -103,7 +103,7 @@ cell_config(struct cp_state *st, int c, uint64_t seed, char (*buf)[48],
 	w[n++] = "--seed";
 	snprintf(buf[b], 48, "%" PRIu64, seed);
 	w[n++] = buf[b++];
-	if (s->strat[t].sched == VT_SCHED_FREE) {
+	if (strcmp(s->strat[t].sched, "free") == 0) {
 		if (!sized) {
 			w[n++] = "--duration";
 			snprintf(buf[b], 48, "%.3g", st->free_secs);
@@ -113,8 +113,8 @@ cell_config(struct cp_state *st, int c, uint64_t seed, char (*buf)[48],
 		w[n++] = CP_WATCHDOG;
 	} else {
 		w[n++] = "--sched";
-		w[n++] = s->strat[t].sched == VT_SCHED_PCT ? "pct" : "random";
-		if (s->strat[t].sched == VT_SCHED_PCT) {
+		w[n++] = s->strat[t].sched;
+		if (s->strat[t].depth > 0) {
 			w[n++] = "--depth";
 			snprintf(buf[b], 48, "%" PRIu64, s->strat[t].depth);
 			w[n++] = buf[b++];

@@ -36,7 +36,7 @@ static void
 cs_usage(FILE *f)
 {
 	fprintf(f, "usage: vmtorture campaign [-f FILE] [--scenarios A,B|all] "
-	    "[--strategies free,random,pct:D,...]\n"
+	    "[--strategies free,random,pct:D,pos,...]\n"
 	    "          [--optset NAME=OPTIONS]... [--budget T | --seeds A-B] "
 	    "[--jobs N] [--keep-going]\n"
 	    "          [--shard I/N | --shard auto[/N]] [--out FILE] "
@@ -184,17 +184,27 @@ set_strategies(struct cs_spec *s, const char *list)
 			    "than %d\n", CS_MAX_STRAT);
 			return (-1);
 		}
-		if (strcmp(n, "free") == 0) {
-			t->sched = VT_SCHED_FREE;
-		} else if (strcmp(n, "random") == 0) {
-			t->sched = VT_SCHED_RANDOM;
-		} else if (strncmp(n, "pct:", 4) == 0 &&
-		    vt_parse_u64(n + 4, &d) == 0 && d >= 1 && d <= 1000) {
-			t->sched = VT_SCHED_PCT;
-		} else {
-			fprintf(stderr, "vmtorture campaign: --strategies: %s: "
-			    "expected free, random or pct:DEPTH (1-1000)\n", n);
-			return (-1);
+		/*
+		 * NAME[:DEPTH]: free, or any --sched strategy (the run's
+		 * parser checks the name when the cells are validated, so a
+		 * strategy added later needs nothing here).
+		 */
+		{
+			size_t len = strcspn(n, ":");
+			bool word = len > 0 && len < 16;
+
+			for (size_t k = 0; k < len && word; k++)
+				word = islower((unsigned char)n[k]) != 0;
+			if (!word || (n[len] == ':' && (vt_parse_u64(n + len +
+			    1, &d) != 0 || d < 1 || d > 1000)) ||
+			    (n[len] == ':' && strncmp(n, "free", len) == 0)) {
+				fprintf(stderr, "vmtorture campaign: --strategies: "
+				    "%s: expected free or a --sched name with an "
+				    "optional :DEPTH (1-1000), e.g. pct:3\n", n);
+				return (-1);
+			}
+			snprintf(t->sched, sizeof (t->sched), "%.*s", (int)len,
+			    n);
 		}
 		t->depth = d;
 		snprintf(t->name, sizeof (t->name), "%s", n);
@@ -436,7 +446,7 @@ cs_parse(struct cs_spec *s, int argc, char **argv)
 	s->handoff_seeds = 200;
 	s->recheck = 10;
 	(void) set_scenarios(s, "all");
-	(void) set_strategies(s, "free random pct:3 pct:10");
+	(void) set_strategies(s, "free random pct:3 pct:10 pos");
 	/* The file first: the command line overrides it. */
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "-f") == 0 ||

@@ -19,11 +19,11 @@
 #define CS_MAX_WORDS	96
 #define CS_MAX_JOBS	64
 
-/* A strategy: free, random, or pct at a depth (the name: "pct:3"). */
+/* A strategy: free, or a --sched name with a depth (the name: "pct:3"). */
 struct cs_strategy {
 	char		name[24];
-	int		sched;		/* enum vt_sched_mode */
-	uint64_t	depth;		/* pct only */
+	char		sched[16];	/* "free", "random", "pct", ... */
+	uint64_t	depth;		/* --depth, 0: the run's default */
 };
 
 /* A named set of run options. */
