@@ -210,13 +210,11 @@ pp_getreflen(int *ppref, int offset, int *refp, int *lenp)
 void
 pp_setreflen(int *ppref, int offset, int ref, int len)
 {
-	if (len == 0)
-		return;
-	if (len == 1) {
-		ppref[offset] = ref + 1;
-	} else {
+	if (len > 1) {
 		ppref[offset] = -(ref + 1);
 		ppref[offset + 1] = len;
+	} else if (len == 1) {
+		ppref[offset] = ref + 1;
 	}
 }
 
@@ -287,8 +285,8 @@ fail1:
 struct vm_amap *
 amap_alloc(vaddr_t sz, vaddr_t padsz, int waitf)
 {
+	int padslots, slots;
 	struct vm_amap *amap;
-	int slots, padslots;
 
 	AMAP_B2SLOT(slots, sz);
 	AMAP_B2SLOT(padslots, padsz);
@@ -361,13 +359,13 @@ extend_wipe_stale(struct vm_amap *amap, int from, int n)
 int
 amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 {
-	struct vm_amap *amap = entry->aref.ar_amap;
 	int slotoff = entry->aref.ar_pageoff;
-	int slotmapped, slotadd, slotneed, slotadded, slotalloc;
-	int slotadj, slotspace;
+	struct vm_amap *amap = entry->aref.ar_amap;
+	int slotadd, slotmapped, slotneed, slotalloc, slotadded;
+	int slotspace, slotadj, shift;
 	int *newppref, *oldppref;
-	int i, *newsl, *newbck, *oldsl, *oldbck;
-	struct vm_anon **newover, **oldover;
+	int *newsl, *oldsl, *newbck, *oldbck, i;
+	struct vm_anon **oldover, **newover;
 	int mflag = (flags & AMAP_EXTEND_NOWAIT) ? M_NOWAIT :
 	    (M_WAITOK | M_CANFAIL);
 	bool fwd = (flags & AMAP_EXTEND_FORWARDS) != 0;
@@ -399,19 +397,16 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 			AMAPSTAT_INC(extend_1f);
 			return (0);
 		}
-	} else {
-		if (slotadj <= 0) {
-			slotoff -= slotadd;
-			entry->aref.ar_pageoff = slotoff;
-			extend_wipe_stale(amap, slotoff, slotadd);
-			if (amap->am_ppref != NULL &&
-			    amap->am_ppref != PPREF_NONE)
-				amap_pp_adjref(amap, slotoff, (vsize_t)slotadd,
-				    1);
-			amap_unlock(amap);
-			AMAPSTAT_INC(extend_1b);
-			return (0);
-		}
+	} else if (slotadj <= 0) {
+		/* Backwards: the slots before ar_pageoff suffice. */
+		entry->aref.ar_pageoff = slotoff - slotadd;
+		slotoff = entry->aref.ar_pageoff;
+		extend_wipe_stale(amap, slotoff, slotadd);
+		if (amap->am_ppref != NULL && amap->am_ppref != PPREF_NONE)
+			amap_pp_adjref(amap, slotoff, (vsize_t)slotadd, 1);
+		amap_unlock(amap);
+		AMAPSTAT_INC(extend_1b);
+		return (0);
 	}
 
 	/* Case 2: the slots are allocated; am_nslot grows over them. */
@@ -436,6 +431,8 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 			return (0);
 		}
 		extend_wipe_stale(amap, 0, slotoff);
+		extend_wipe_stale(amap, slotoff + slotmapped,
+		    amap->am_nslot - (slotoff + slotmapped));
 		if (amap->am_ppref != NULL && amap->am_ppref != PPREF_NONE) {
 			/* Move the counts of the used slots to the top. */
 			memmove(amap->am_ppref + slotspace,
@@ -454,11 +451,12 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 		/* Back pointers move too; the old places are don't-care. */
 		memmove(amap->am_bckptr + slotspace, amap->am_bckptr + slotoff,
 		    (size_t)slotmapped * sizeof (int));
+		shift = slotspace - slotoff;
 		for (i = 0; i < amap->am_nused; i++)
-			amap->am_slots[i] += (slotspace - slotoff);
+			amap->am_slots[i] = amap->am_slots[i] + shift;
 		/* The whole allocation is now in use. */
-		amap->am_nslot = amap->am_maxslot;
 		entry->aref.ar_pageoff = slotspace - slotadd;
+		amap->am_nslot = amap->am_maxslot;
 		amap_unlock(amap);
 		AMAPSTAT_INC(extend_2b);
 		return (0);
@@ -507,15 +505,16 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 	if (fwd)
 		extend_wipe_stale(amap, slotoff + slotmapped,
 		    amap->am_nslot - (slotoff + slotmapped));
-	else
+	else {
 		extend_wipe_stale(amap, 0, slotoff);
+		extend_wipe_stale(amap, slotoff + slotmapped,
+		    amap->am_nslot - (slotoff + slotmapped));
+	}
 
 	oldsl = amap->am_slots;
-	if (fwd)
-		memcpy(newsl, oldsl, sizeof (int) * (size_t)amap->am_nused);
-	else
-		for (i = 0; i < amap->am_nused; i++)
-			newsl[i] = oldsl[i] + slotspace - slotoff;
+	shift = fwd ? 0 : slotspace - slotoff;
+	for (i = 0; i < amap->am_nused; i++)
+		newsl[i] = oldsl[i] + shift;
 	amap->am_slots = newsl;
 
 	oldover = amap->am_anon;
@@ -569,13 +568,13 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 			amap->am_ppref = PPREF_NONE;
 	}
 
+	amap->am_maxslot = slotalloc;
 	if (fwd) {
 		amap->am_nslot = slotneed;
 	} else {
-		entry->aref.ar_pageoff = slotspace - slotadd;
 		amap->am_nslot = slotalloc;
+		entry->aref.ar_pageoff = slotspace - slotadd;
 	}
-	amap->am_maxslot = slotalloc;
 
 	amap_unlock(amap);
 	vt_uvm_free(oldsl);
@@ -602,8 +601,9 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
 void
 amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 {
+	int lcv, slot, slots, stop;
 	struct vm_amap *amap = entry->aref.ar_amap;
-	int slots, lcv, slot, stop;
+	struct vm_anon *an;
 
 	ASSERT(MUTEX_HELD(&amap->am_l));
 	AMAP_B2SLOT(slots, entry->end - entry->start);
@@ -612,20 +612,18 @@ amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 
 	if (slots < amap->am_nused) {
 		for (lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
-			if (amap->am_anon[lcv] == NULL)
-				continue;
-			if (amap->am_anon[lcv]->an_page != NULL)
-				pmap_page_protect(amap->am_anon[lcv]->an_page,
-				    prot);
+			an = amap->am_anon[lcv];
+			if (an != NULL && an->an_page != NULL)
+				pmap_page_protect(an->an_page, prot);
 		}
 		return;
 	}
 	for (lcv = 0; lcv < amap->am_nused; lcv++) {
 		slot = amap->am_slots[lcv];
-		if (slot < entry->aref.ar_pageoff || slot >= stop)
-			continue;
-		if (amap->am_anon[slot]->an_page != NULL)
-			pmap_page_protect(amap->am_anon[slot]->an_page, prot);
+		an = amap->am_anon[slot];
+		if (slot >= entry->aref.ar_pageoff && slot < stop &&
+		    an->an_page != NULL)
+			pmap_page_protect(an->an_page, prot);
 	}
 }
 
@@ -698,9 +696,10 @@ void
 amap_copy(struct vm_map *map, struct vm_map_entry *entry, int waitf,
     boolean_t canchunk, vaddr_t startva, vaddr_t endva)
 {
-	struct vm_amap *amap, *srcamap;
-	int slots, lcv;
+	struct vm_amap *srcamap;
+	struct vm_amap *amap;
 	vaddr_t chunksize;
+	int lcv, slots;
 	struct vm_anon *an;
 
 	ASSERT(vm_map_locked_p(map));
@@ -795,8 +794,9 @@ amap_copy(struct vm_map *map, struct vm_map_entry *entry, int waitf,
 
 	amap_list_insert(amap);
 
-	entry->aref.ar_pageoff = 0;
+	/* Install the copy. */
 	entry->aref.ar_amap = amap;
+	entry->aref.ar_pageoff = 0;
 	entry->etype &= ~UVM_ET_NEEDSCOPY;
 	AMAPSTAT_INC(amap_alloc);
 	AMAPSTAT_INC(copy_copied);
@@ -817,10 +817,10 @@ amap_copy(struct vm_map *map, struct vm_map_entry *entry, int waitf,
 void
 amap_cow_now(struct vm_map *map, struct vm_map_entry *entry)
 {
+	struct vm_page *npg, *pg;
+	struct vm_anon *nanon, *anon;
 	struct vm_amap *amap = entry->aref.ar_amap;
-	int lcv, slot;
-	struct vm_anon *anon, *nanon;
-	struct vm_page *pg, *npg;
+	int slot, lcv;
 
 	ASSERT(vm_map_locked_p(map));
 	AMAPSTAT_INC(cow_now);
@@ -832,20 +832,34 @@ ReStart:
 		mutex_enter(&anon->an_lock);
 		pg = anon->an_page;
 
+		/*
+		 * PORT (--amap-fix cownow-restart only): after a restart an
+		 * anon with one reference is one this loop already copied;
+		 * its new page is not wired and may have been paged out
+		 * meanwhile (finding cownow-restart, doc/amap.md).
+		 */
+		if ((vt_amap_fixes & VT_AMAP_FIX_COWNOW_RESTART) != 0 &&
+		    anon->an_ref == 1) {
+			mutex_exit(&anon->an_lock);
+			continue;
+		}
+
 		/* The parent is wired: its pages are resident. */
 		if (pg == NULL)
 			panic("amap_cow_now: non-resident wired page in anon "
-			    "%u", anon->an_id);
+			    "%u (slot %d of %d, ref %d, swslot %d, map %u)",
+			    anon->an_id, slot, amap->am_nslot, anon->an_ref,
+			    anon->an_swslot, map->map_id);
 
 		/*
 		 * Shared and not loaned: the child needs its own copy.  (A
 		 * loaned page is mapped read-only everywhere already.)
 		 */
 		if (anon->an_ref > 1 && pg->loan_count == 0) {
-			if (pg->flags & PG_BUSY) {
+			if ((pg->flags & PG_BUSY) != 0) {
 				pg->flags |= PG_WANTED;
-				amap_unlock(amap);
 				AMAPSTAT_INC(cow_now_busy_restart);
+				amap_unlock(amap);
 				uvm_unlock_and_wait(pg, &anon->an_lock);
 				goto ReStart;
 			}
@@ -953,8 +967,9 @@ amap_pp_establish(struct vm_amap *amap, vaddr_t offset)
 void
 amap_pp_adjref(struct vm_amap *amap, int curslot, vsize_t slotlen, int adjval)
 {
-	int stopslot, *ppref, lcv, prevlcv;
-	int ref, len, prevref, prevlen;
+	int lcv, prevlcv, stopslot;
+	int len, ref, prevlen, prevref, part;
+	int *ppref;
 
 	ASSERT(MUTEX_HELD(&amap->am_l));
 	AMAPSTAT_INC(pp_adjref);
@@ -965,10 +980,11 @@ amap_pp_adjref(struct vm_amap *amap, int curslot, vsize_t slotlen, int adjval)
 	/* Walk to curslot, splitting the chunk that straddles it. */
 	for (lcv = 0; lcv < curslot; lcv += len) {
 		pp_getreflen(ppref, lcv, &ref, &len);
-		if (lcv + len > curslot) {
-			pp_setreflen(ppref, lcv, ref, curslot - lcv);
-			pp_setreflen(ppref, curslot, ref, len - (curslot - lcv));
-			len = curslot - lcv;
+		part = curslot - lcv;
+		if (len > part) {
+			pp_setreflen(ppref, lcv, ref, part);
+			pp_setreflen(ppref, curslot, ref, len - part);
+			len = part;
 		}
 		prevlcv = lcv;
 	}
@@ -976,8 +992,8 @@ amap_pp_adjref(struct vm_amap *amap, int curslot, vsize_t slotlen, int adjval)
 		pp_getreflen(ppref, prevlcv, &prevref, &prevlen);
 	} else {
 		/* No chunk before: make the merge test below fail. */
-		prevref = -1;
 		prevlen = 0;
+		prevref = -1;
 	}
 
 	if (lcv != curslot)
@@ -986,21 +1002,23 @@ amap_pp_adjref(struct vm_amap *amap, int curslot, vsize_t slotlen, int adjval)
 	/* Adjust the range, splitting at its end, merging at its start. */
 	for (; lcv < stopslot; lcv += len) {
 		pp_getreflen(ppref, lcv, &ref, &len);
-		if (lcv + len > stopslot) {
-			pp_setreflen(ppref, lcv, ref, stopslot - lcv);
-			pp_setreflen(ppref, stopslot, ref,
-			    len - (stopslot - lcv));
-			len = stopslot - lcv;
+		part = stopslot - lcv;
+		if (len > part) {
+			pp_setreflen(ppref, lcv, ref, part);
+			pp_setreflen(ppref, stopslot, ref, len - part);
+			len = part;
 		}
 		ref += adjval;
 		if (ref < 0)
 			panic("amap_pp_adjref: negative reference count");
-		if (lcv == prevlcv + prevlen && ref == prevref)
+		/* Merge with the chunk before if it now has the same count. */
+		if (ref == prevref && prevlcv + prevlen == lcv)
 			pp_setreflen(ppref, prevlcv, ref, prevlen + len);
 		else
 			pp_setreflen(ppref, lcv, ref, len);
-		if (ref == 0)
-			amap_wiperange(amap, lcv, len);
+		if (ref != 0)
+			continue;
+		amap_wiperange(amap, lcv, len);
 	}
 }
 
@@ -1019,26 +1037,26 @@ amap_wiperange(struct vm_amap *amap, int slotoff, int slots)
 
 	ASSERT(MUTEX_HELD(&amap->am_l));
 	AMAPSTAT_INC(wiperange);
-	if (slots < amap->am_nused) {
-		byanon = B_TRUE;
-		lcv = slotoff;
+	byanon = slots < amap->am_nused;
+	if (byanon) {
 		stop = slotoff + slots;
+		lcv = slotoff;
 		slotend = 0;
 	} else {
-		byanon = B_FALSE;
-		lcv = 0;
 		stop = amap->am_nused;
+		lcv = 0;
 		slotend = slotoff + slots;
 	}
 
 	while (lcv < stop) {
 		if (byanon) {
-			curslot = lcv++;
+			curslot = lcv;
+			lcv++;
 			if (amap->am_anon[curslot] == NULL)
-				continue;
+				continue;	/* an empty slot */
 		} else {
 			curslot = amap->am_slots[lcv];
-			if (curslot < slotoff || curslot >= slotend) {
+			if (curslot >= slotend || curslot < slotoff) {
 				lcv++;
 				continue;
 			}
@@ -1125,7 +1143,8 @@ amap_swap_off(int startslot, int endslot)
 
 		mutex_exit(&amap_list_lock);
 
-		if (am->am_nused <= 0) {
+		if (am->am_nused < 1) {
+			/* Nothing to page in. */
 			amap_unlock(am);
 			goto next;
 		}

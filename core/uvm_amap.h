@@ -111,6 +111,7 @@ bool vt_uvm_fault_hit(uint32_t ppm);
 #define VT_AMAP_FIX_ALLOC_NULL		0x1
 #define VT_AMAP_FIX_EXTEND_WIPE		0x2
 #define VT_AMAP_FIX_SWAPOFF_RESTART	0x4
+#define VT_AMAP_FIX_COWNOW_RESTART	0x8
 extern uint32_t vt_amap_fixes;
 
 /* uvm_amap.c */

@@ -23,7 +23,14 @@ struct vm_page *vt_vm_pages;
 uint64_t vt_anon_live;
 uint64_t vt_vm_pages_live;
 static uint32_t anon_next_id;		/* atomics */
+static uint64_t vt_pageout_gen;		/* page-outs done; atomics */
 static krwlock_t vt_pmap_lock;		/* see vt_pmap_destroy */
+/*
+ * The page queue lock (uvm_lock_pageq): held while a page is allocated or
+ * freed, so the page daemon holding it may read pg->uanon and try that
+ * anon's lock (the anon cannot be freed before its page).
+ */
+static kmutex_t uvm_pageq_lock;
 
 /* Swap: contents (first and last word of each page) and the allocator. */
 struct swap_slot {
@@ -85,6 +92,7 @@ uvm_pagealloc(void *obj, vaddr_t off, struct vm_anon *anon, int flags)
 		return (NULL);
 	}
 	pg = &vt_vm_pages[page_pptonum(pp)];
+	mutex_enter(&uvm_pageq_lock);
 	ASSERT(!pg->pg_inuse);
 	memset(vt_frame_va(pg->pg_pfn), 0, PAGE_SIZE);
 	pg->flags = PG_BUSY | PG_FAKE | PG_CLEAN;
@@ -92,6 +100,7 @@ uvm_pagealloc(void *obj, vaddr_t off, struct vm_anon *anon, int flags)
 	pg->wire_count = 0;
 	pg->uanon = anon;
 	pg->pg_inuse = true;
+	mutex_exit(&uvm_pageq_lock);
 	if (anon != NULL)
 		anon->an_page = pg;
 	atomic_add_64(&vt_vm_pages_live, 1);
@@ -109,9 +118,11 @@ uvm_pagefree(struct vm_page *pg)
 	page_t *pp = vt_vm_page_pp(pg);
 
 	ASSERT(pg->pg_inuse && pg->wire_count == 0);
+	mutex_enter(&uvm_pageq_lock);
 	pg->uanon = NULL;
 	pg->flags = 0;
 	pg->pg_inuse = false;
+	mutex_exit(&uvm_pageq_lock);
 	atomic_add_64(&vt_vm_pages_live, -1);
 	vt_frame_free(pp);
 }
@@ -167,12 +178,20 @@ uvm_unlock_and_wait(struct vm_page *pg, kmutex_t *slock)
 	mutex_exit(&pg->pg_mtx);
 }
 
-/* PORT: uvm_wait sleeps for the page daemon; here one yield. */
+/*
+ * Port of uvm_wait(): sleep until the page daemon has freed memory.
+ * PORT: a bounded wait (yields) for the next page-out, so a run without a
+ * page daemon does not hang.
+ */
 void
 uvm_wait(const char *msg)
 {
-	vt_sched_point(VT_SP_YIELD, msg);
-	(void) sched_yield();
+	uint64_t gen = VT_RACY_LOAD(vt_pageout_gen);
+
+	for (int i = 0; i < 200 && VT_RACY_LOAD(vt_pageout_gen) == gen; i++) {
+		vt_sched_point(VT_SP_YIELD, msg);
+		(void) sched_yield();
+	}
 }
 
 /*
@@ -421,8 +440,41 @@ vt_anon_pageout(struct vm_anon *anon)
 	anon->an_page = NULL;
 	uvm_pagefree(pg);
 	mutex_exit(&anon->an_lock);
+	atomic_add_64(&vt_pageout_gen, 1);
 	AMAPSTAT_INC(pageouts);
 	return (true);
+}
+
+/*
+ * The page daemon's scan: from frame pfn on, up to n frames, find a page
+ * owned by an anon whose lock it can try; page it out.  Locks: takes
+ * uvm_pageq_lock, tries the an_lock under it (the order is an_lock ->
+ * pageq lock), drops the queue lock; vt_anon_pageout releases the an_lock.
+ * Returns 1 if a page went out, 0 if one was tried, -1 if none found.
+ */
+int
+vt_pageout_scan(pfn_t pfn, uint32_t n)
+{
+	struct vm_anon *an = NULL;
+
+	mutex_enter(&uvm_pageq_lock);
+	for (uint32_t i = 0; i < n && an == NULL; i++) {
+		struct vm_page *pg = &vt_vm_pages[(pfn + i) % vt_npages];
+
+		if (pg->pg_inuse && pg->uanon != NULL &&
+		    mutex_tryenter(&pg->uanon->an_lock)) {
+			an = pg->uanon;
+			if (an->an_page != pg) {
+				/* A page-in in progress owns it: not yet. */
+				mutex_exit(&an->an_lock);
+				an = NULL;
+			}
+		}
+	}
+	mutex_exit(&uvm_pageq_lock);
+	if (an == NULL)
+		return (-1);
+	return (vt_anon_pageout(an) ? 1 : 0);
 }
 
 /* -------------------------------------------------------------- swap */
@@ -535,6 +587,7 @@ vt_uvm_init(uint32_t nslots)
 	}
 	mutex_init(&uvm_swap_lock, "uvm_swap_lock", MUTEX_DEFAULT, NULL);
 	rw_init(&vt_pmap_lock, "vt_pmap_lock", 0, NULL);
+	mutex_init(&uvm_pageq_lock, "uvm_pageq_lock", MUTEX_DEFAULT, NULL);
 	/*
 	 * Two an_locks are held together only as (an anon of an amap, then
 	 * one uvm_analloc has just returned locked and no other thread can
@@ -559,6 +612,7 @@ vt_uvm_fini(void)
 	}
 	mutex_destroy(&uvm_swap_lock);
 	rw_destroy(&vt_pmap_lock);
+	mutex_destroy(&uvm_pageq_lock);
 	free(vt_vm_pages);
 	free(swap_slots);
 	vt_vm_pages = NULL;

@@ -125,6 +125,7 @@ struct vm_page *vt_anon_fault_pagein(struct vm_anon *anon);
  * written).  Returns true if the page was swapped out.
  */
 bool vt_anon_pageout(struct vm_anon *anon);
+int vt_pageout_scan(pfn_t pfn, uint32_t n);
 
 void vt_uvm_init(uint32_t swap_slots);
 void vt_uvm_fini(void);

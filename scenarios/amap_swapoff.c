@@ -31,6 +31,8 @@ defaults(struct vt_config *c)
 	h->hats = 1;
 	h->shared_pages = 0;
 	a->swap_slots = 512;
+	((struct vt_machine_opts *)vt_config_sub(c, &vt_subsys_machine))->pages =
+	    16384;
 }
 
 const struct vt_scenario_ops vt_scenario_amap_swapoff = {

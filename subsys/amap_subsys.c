@@ -47,7 +47,7 @@ static const struct vt_param amap_params[] = {
 	    "fault ENOMEM)", 0, 0 },
 	{ "amap-fix", 0, VT_P_STR, OFF(fix), 0, 0, "LIST",
 	    "candidate fixes of the findings, comma separated: alloc-null, "
-	    "extend-wipe, swapoff-restart (doc/amap.md)", 0, 0, NULL },
+	    "extend-wipe, swapoff-restart, cownow-restart (doc/amap.md)", 0, 0, NULL },
 };
 
 static const char *const amap_counter_names[] = {
@@ -65,6 +65,7 @@ static const struct {
 	{ "alloc-null", VT_AMAP_FIX_ALLOC_NULL },
 	{ "extend-wipe", VT_AMAP_FIX_EXTEND_WIPE },
 	{ "swapoff-restart", VT_AMAP_FIX_SWAPOFF_RESTART },
+	{ "cownow-restart", VT_AMAP_FIX_COWNOW_RESTART },
 };
 
 static int
@@ -89,7 +90,8 @@ amap_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 		}
 		if (!found) {
 			snprintf(err, errlen, "--amap-fix: unknown fix '%.*s' "
-			    "(alloc-null, extend-wipe, swapoff-restart)",
+			    "(alloc-null, extend-wipe, swapoff-restart, "
+			    "cownow-restart)",
 			    (int)n, s);
 			return (-1);
 		}

@@ -252,9 +252,14 @@ wire_entry(struct vt_amap_proc *p, struct vm_map_entry *e, bool wire)
 	if (rc == 0)
 		return (true);
 	ASSERT(wire);
-	for (vaddr_t v = e->start; v < va; v += PAGE_SIZE)
-		(void) vt_uvm_fault(map, v, VT_FAULT_UNWIRE, 0,
-		    &p->p_belief[va_page(v)], false, &got);
+	for (vaddr_t v = e->start; v < va; v += PAGE_SIZE) {
+		int tries = 0;
+
+		while (vt_uvm_fault(map, v, VT_FAULT_UNWIRE, 0,
+		    &p->p_belief[va_page(v)], false, &got) == VT_ERESTART &&
+		    ++tries < 1000)
+			continue;
+	}
 	return (false);
 }
 
@@ -524,42 +529,20 @@ vt_amap_mapper_op(struct vt_worker *w)
 	proc_exit(p);
 }
 
+/*
+ * The page daemon: scan the page "queue" (the frames, from a random one)
+ * for an anon page and swap it out; a wired page is only cleaned.  It
+ * reaches pages without any map lock, as the kernel's does.
+ */
 void
 vt_amap_pager_op(struct vt_worker *w)
 {
-	struct vt_amap_proc *p = proc_enter(w, RW_READER);
-	struct vm_map_entry *e;
-	struct vm_amap *am;
-	struct vm_anon *an;
-	vaddr_t off;
-	bool out;
+	int rc = vt_pageout_scan((pfn_t)vt_worker_rand_below(w, vt_npages),
+	    256);
 
-	if (p == NULL) {
+	if (rc < 0)
 		vt_worker_yield();
-		return;
-	}
-	e = pick_entry(w, &p->p_map);
-	if (e == NULL || (am = e->aref.ar_amap) == NULL) {
-		proc_exit(p);
-		return;
-	}
-	off = ptoa(vt_worker_rand_below(w, atop(e->end - e->start)));
-	amap_lock(am);
-	an = amap_lookup(&e->aref, off);
-	if (an == NULL) {
-		amap_unlock(am);
-		proc_exit(p);
-		return;
-	}
-	/*
-	 * The anon stays valid while its an_lock is held (freeing it needs
-	 * the lock); the page-out drops it only with the page busy.
-	 */
-	mutex_enter(&an->an_lock);
-	amap_unlock(am);
-	proc_exit(p);
-	out = vt_anon_pageout(an);
-	vt_amap_event(w, VT_AMAP_OP_PAGEOUT, 0, 0, 0, out);
+	vt_amap_event(w, VT_AMAP_OP_PAGEOUT, 0, 0, 0, rc);
 }
 
 void
