@@ -7,7 +7,8 @@
  * it plants, the check expected to catch it, and what it removes.  The
  * code that carries the mutant tests VT_INJECT(ID): one load of a byte
  * that is written only while no worker runs, so a run without mutants
- * pays a predictable branch (measured by `vmtorture bench inject`).
+ * pays a predictable branch (the bench suite's bench-inject compares it
+ * with a build whose mutants are compiled out, -Dinject=false).
  *
  * Harness code (not ported).  base/ is the bottom layer, so every layer
  * that carries a mutant (locks/, core/) can see the table.
@@ -73,7 +74,20 @@
 	    "one CAS instead of the loop: a REF/MOD update by the MMU leaves the PTE valid") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
-	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it")
+	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \
+	/* amap mutants (uvm_amap.c 2005) */				\
+	X(AMAP_COPY_NO_RECHECK, "amap-copy-no-recheck", "amap", "amap_copy", \
+	    "recheck", "audit",						\
+	    "after locking the source amap, copies without re-checking am_ref == 1 (the count drops to 0 unwiped)") \
+	X(AMAP_WIPERANGE_UNLOCKED_REF, "amap-wiperange-unlocked-ref",	\
+	    "amap", "amap_wiperange", "unlocked-write", "audit",	\
+	    "drops an anon's an_ref without taking its an_lock")		\
+	X(AMAP_SWAPOFF_NO_FLAG, "amap-swapoff-no-flag", "amap",		\
+	    "amap_swap_off", "no-hold", "crash",			\
+	    "unlocks the amap for the page-in without setting AMAP_SWAPOFF (amap_wipeout frees it underneath)") \
+	X(AMAP_WIPEOUT_EARLY_UNLOCK, "amap-wipeout-early-unlock", "amap",	\
+	    "amap_wipeout", "early-unlock", "crash",			\
+	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)")
 
 enum vt_mutant {
 #define VT_MUTANT_ENUM(id, ...)	VT_MUT_##id,
@@ -107,11 +121,28 @@ void vt_inject_clear(void);
  */
 unsigned vt_inject_tick(enum vt_mutant m);
 
+/*
+ * Built with -Dinject=false (meson), VT_NO_INJECT is defined and every
+ * VT_INJECT() is the constant false: the mutants' code is compiled out, the
+ * baseline of the bench suite's inject-off figure (tests/bench_inject.sh),
+ * and --inject / selftest are refused.
+ */
+#ifdef VT_NO_INJECT
+#define	VT_INJECT_BUILT	false
+static inline bool
+vt_inject(enum vt_mutant m)
+{
+	(void) m;
+	return (false);
+}
+#else
+#define	VT_INJECT_BUILT	true
 static inline bool
 vt_inject(enum vt_mutant m)
 {
 	return (__builtin_expect(vt_injected[m], 0));
 }
+#endif
 
 /* VT_INJECT(HMENT_STEAL_BUSY): is that mutant on?  Takes no lock. */
 #define VT_INJECT(id)	vt_inject(VT_MUT_##id)

@@ -18,7 +18,8 @@
 #define VT_MAX_SUBSYS	8	/* registered subsystems */
 #define VT_SUBSYS_OPTS_MAX 256	/* bytes of one subsystem's options */
 
-enum vt_sched_mode { VT_SCHED_FREE = 0, VT_SCHED_RANDOM, VT_SCHED_PCT };
+enum vt_sched_mode { VT_SCHED_FREE = 0, VT_SCHED_RANDOM, VT_SCHED_PCT,
+    VT_SCHED_POS };
 
 struct vt_role;
 struct vt_scenario_ops;

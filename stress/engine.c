@@ -442,7 +442,8 @@ vt_run_main(int argc, char **argv)
 			build_workers();
 		}
 		vt_engine_run_controlled(R.cfg.sched == VT_SCHED_PCT ? VT_STRAT_PCT :
-		    VT_STRAT_RANDOM, k, &res);
+		    R.cfg.sched == VT_SCHED_POS ? VT_STRAT_POS : VT_STRAT_RANDOM,
+		    k, &res);
 		vt_engine_controlled_outcome(&res);
 		R.rep.controlled = true;
 		R.rep.sched_steps = res.steps;

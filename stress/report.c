@@ -268,7 +268,8 @@ vt_report_print(const struct vt_report *r, FILE *f)
 	line(f, tap, "ran %.2f s: %" PRIu64 " role operations by %u workers "
 	    "(sched %s, lock %s%s)", r->seconds, total, vt_config_nworkers(c),
 	    c->sched == VT_SCHED_PCT ? "pct" : c->sched == VT_SCHED_RANDOM ?
-	    "random" : "free", c->lock, brief);
+	    "random" : c->sched == VT_SCHED_POS ? "pos" : "free", c->lock,
+	    brief);
 	if (r->controlled)
 		line(f, tap, "schedule: %" PRIu64 " points (%.0f/s), %" PRIu64
 		    " switches (%.0f/s), %" PRIu64 " preemptions; trace hash "

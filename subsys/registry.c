@@ -3,6 +3,7 @@
  */
 #include "registry.h"
 
+#include "amap_subsys.h"
 #include "calib_subsys.h"
 #include "hat_subsys.h"
 
@@ -10,5 +11,6 @@ const struct vt_subsys_ops *const vt_subsystems[] = {
 	&vt_subsys_machine,
 	&vt_subsys_hat,
 	&vt_subsys_calib,
+	&vt_subsys_amap,
 	NULL
 };
