@@ -181,7 +181,8 @@ void *vt_report_lockstat_json(const struct vt_report *r,
 
 /*
  * For subsystems' stats() under --hash-spread (spread_report.c): one hash,
- * occ[i] the keys in bucket i of n; name and what are copied.
+ * occ[i] the keys in bucket i of n; name and what are copied.  A hash
+ * without keys is left out.
  */
 void vt_report_spread(struct vt_report *r, const char *name, const char *what,
     const uint32_t *occ, uint32_t n);

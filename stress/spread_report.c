@@ -28,8 +28,12 @@ vt_report_spread(struct vt_report *r, const char *name, const char *what,
 {
 	struct vt_report_spread *s;
 	double e, x2 = 0;
+	uint64_t keys = 0;
 
-	if (r->nspreads == VT_REPORT_MAX_SPREADS || n == 0)
+	for (uint32_t i = 0; i < n; i++)
+		keys += occ[i];
+	/* A hash the run put nothing in (no HAT world) says nothing. */
+	if (r->nspreads == VT_REPORT_MAX_SPREADS || n == 0 || keys == 0)
 		return;
 	s = &r->spreads[r->nspreads++];
 	memset(s, 0, sizeof (*s));
