@@ -500,12 +500,33 @@ next_vpmap:
 }
 
 /*
+ * PORT (candidate fix, --vpm-fix signal only): a thread asleep on another
+ * freelist's vpm_free_cv is woken too, since get_free_vpmap sleeps on the
+ * last list it looked at and a vpmap freed to any list would do for it.
+ * vpm_mtx held; takes and drops each sleeping list's vpm_freeq[0] mutex.
+ */
+static void
+wake_other_lists(struct vpmfree *self)
+{
+	for (int i = 0; i < vpm_nfreelist; i++) {
+		struct vpmfree *f = &vpmd_free[i];
+
+		if (f == self || VT_RACY_LOAD(f->vpm_want) == 0)
+			continue;
+		mutex_enter(&f->vpm_freeq[0].vpmq_mtx);
+		if (VT_RACY_LOAD(f->vpm_want))
+			cv_signal(&f->vpm_free_cv);
+		mutex_exit(&f->vpm_freeq[0].vpmq_mtx);
+	}
+}
+
+/*
  * Port of free_vpmap() (vpm.c 2009).  vpm_mtx held on entry and on return
  * (vpm_refcnt just dropped to 0).  Takes and drops the release queue's
  * vpmq_mtx, then (only if a sleeper was seen) vpm_freeq[0]'s to signal.
  * PORT: with vt_vpm_fix_signal (--vpm-fix signal) a sleeper is also woken
- * when the release queue was not empty (the candidate fix for the lost
- * wakeup described in doc/vpm.md).
+ * when the release queue was not empty, and sleepers on other freelists
+ * too (the candidate fix for the two lost wake-ups in doc/vpm.md).
  */
 static void
 free_vpmap(struct vpmap *vpm)
@@ -552,6 +573,8 @@ free_vpmap(struct vpmap *vpm)
 			cv_signal(&vpmflp->vpm_free_cv);
 		mutex_exit(&vpmflp->vpm_freeq[0].vpmq_mtx);
 	}
+	if (vt_vpm_fix_signal)
+		wake_other_lists(vpmflp);
 }
 
 /*
