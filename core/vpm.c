@@ -40,17 +40,17 @@ static uint32_t contend;
 
 struct vpm_debug vpm_debug;
 
+/* Per-CPU rotor and hit counters, a cache line each; CPU-private slots. */
 #define VPM_S_PAD	64
-/* Per-CPU rotor and hit counters; each slot is touched by its CPU only. */
 union vpm_cpu {
-	struct {
-		int	vcpu_free_ndx;
-		ulong_t	vcpu_hits, vcpu_misses;
-	} vcpu;
 	char	vpm_pad[VPM_S_PAD];
+	struct {
+		ulong_t	vcpu_hits, vcpu_misses;
+		int	vcpu_free_ndx;
+	} vcpu;
 };
-static union vpm_cpu *vpmd_cpu;
 #define vfree_ndx	vcpu.vcpu_free_ndx
+static union vpm_cpu *vpmd_cpu;
 
 struct vpmap *vpmd_vpmap;
 struct vpmfree *vpmd_free;
@@ -373,11 +373,10 @@ skip_queue:
 			mutex_exit(QMTX(releq));
 			goto retry_queue;
 		}
-		if (releq->vpmq_free == NULL) {
+		if (!releq->vpmq_free) {
 			VPM_DEBUG(vpmd_emptyfreelist);
 			/* This list is empty: try the next one before sleeping. */
-			free_ndx = (free_ndx + 1) & vpmd_freemsk;
-			if (free_ndx != end_ndx) {
+			if ((free_ndx = (free_ndx + 1) & vpmd_freemsk) != end_ndx) {
 				mutex_exit(QMTX(releq));
 				mutex_exit(QMTX(allocq));
 				vpmflp = &vpmd_free[free_ndx];
@@ -392,8 +391,8 @@ skip_queue:
 			VT_RACY_STORE(vpmflp->vpm_want,
 			    (ushort_t)(VT_RACY_LOAD(vpmflp->vpm_want) - 1));
 			mutex_exit(QMTX(&vpmflp->vpm_freeq[0]));
-			vpmflp = &vpmd_free[free_ndx];
 			VPM_DEBUG(vpmd_nofreevpms);
+			vpmflp = &vpmd_free[free_ndx];
 			goto retry_queue;
 		} else {
 			/* Something on the release queue: flip and retry. */
@@ -410,14 +409,13 @@ skip_queue:
 			goto retry_queue;
 		}
 	} else {
-		int gotnewvpm;
-		kmutex_t *pmtx;
 		uint_t vpmref;
+		kmutex_t *pmtx;
+		int gotnewvpm;
 
 		first = vpm;
 next_vpmap:
-		vmtx = VPMAPMTX(vpm);
-		if (!mutex_tryenter(vmtx)) {
+		if (!mutex_tryenter(vmtx = VPMAPMTX(vpm))) {
 			/* Someone is reclaiming this one: next vpmap or queue. */
 			VPM_DEBUG(vt_skips);
 			if ((vpm = vpm->vpm_next) == first)
@@ -427,22 +425,21 @@ next_vpmap:
 		}
 
 		/* Give this vpmap to newpage unless it already has one. */
-		pmtx = PPMTX(newpage);
 		gotnewvpm = 0;
-		mutex_enter(pmtx);
+		mutex_enter(pmtx = PPMTX(newpage));
 		if ((vpmref = VT_RACY_LOAD(newpage->p_vpmref)) == 0) {
 			VT_RACY_STORE(newpage->p_vpmref, VPMID(vpm));
 			gotnewvpm = 1;
 		} else {
-			VPM_DEBUG(vpmd_contend);
 			mutex_exit(vmtx);
+			VPM_DEBUG(vpmd_contend);
 		}
 		mutex_exit(pmtx);
 
 		if (gotnewvpm) {
 			/* Take vpm off the alloc queue (moving the head if first). */
-			if (first == vpm) {
-				ASSERT(first == allocq->vpmq_free);
+			if (vpm == first) {
+				ASSERT(allocq->vpmq_free == first);
 				allocq->vpmq_free = vpm->vpm_next;
 			}
 			if (allocq->vpmq_free == vpm) {
@@ -475,19 +472,17 @@ next_vpmap:
 			 */
 			mutex_exit(QMTX(allocq));
 			vpm = VPMP(vpmref);
-			vmtx = VPMAPMTX(vpm);
-			mutex_enter(vmtx);
-			if ((steal && vpm->vpm_refcnt == 0) ||
-			    vpm->vpm_pp != newpage) {
+			mutex_enter(vmtx = VPMAPMTX(vpm));
+			if (vpm->vpm_pp != newpage ||
+			    (steal && vpm->vpm_refcnt == 0)) {
 				/* Stolen: clear p_vpmref and retry. */
-				pmtx = PPMTX(newpage);
-				mutex_enter(pmtx);
+				mutex_enter(pmtx = PPMTX(newpage));
 				if (VT_RACY_LOAD(newpage->p_vpmref) == vpmref)
 					VT_RACY_STORE(newpage->p_vpmref,
 					    (uint_t)0);
 				mutex_exit(pmtx);
-				mutex_exit(vmtx);
 				VPM_DEBUG(vpmd_steals);
+				mutex_exit(vmtx);
 				goto retry_queue;
 			} else if (vpm->vpm_refcnt == 0) {
 				vpmap_rmfreelist(vpm);
@@ -529,9 +524,9 @@ wake_other_lists(struct vpmfree *self)
 static void
 free_vpmap(struct vpmap *vpm)
 {
-	struct vpmfree *vpmflp;
 	struct vpmap *vpmfreelist;
 	union vpm_freeq *releq;
+	struct vpmfree *vpmflp;
 	int want;
 
 	ASSERT(MUTEX_HELD(VPMAPMTX(vpm)));
@@ -584,10 +579,9 @@ free_vpmap(struct vpmap *vpm)
 static struct vpmap *
 get_vpmap(page_t *pp)
 {
+	kmutex_t *vmtx, *pmtx;
 	struct vpmap *vpm = NULL;
-	kmutex_t *vmtx;
-	kmutex_t *pmtx;
-	unsigned int refid;
+	uint_t refid;
 
 	ASSERT(pp != NULL && PAGE_LOCKED(pp));
 
@@ -604,8 +598,8 @@ get_vpmap(page_t *pp)
 			if (VT_RACY_LOAD(pp->p_vpmref) == refid)
 				VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
 			mutex_exit(pmtx);
-			mutex_exit(vmtx);
 			vpm = NULL;
+			mutex_exit(vmtx);
 		} else if (vpm->vpm_refcnt == 0) {
 			vpmap_rmfreelist(vpm);
 		}
@@ -618,7 +612,7 @@ get_vpmap(page_t *pp)
 		vpmd_cpu[CPU->cpu_seqid % (uint32_t)max_ncpus].vcpu.vcpu_hits++;
 	}
 
-	vpm->vpm_refcnt++;
+	vpm->vpm_refcnt += 1;
 	mutex_exit(vmtx);
 	return (vpm);
 }
@@ -633,9 +627,9 @@ static int
 vpm_pagecreate(struct vnode *vp, u_offset_t baseoff, size_t len,
     vmap_t vml[], int nseg, int *newpage)
 {
-	page_t *pp = NULL;
-	caddr_t base;
 	u_offset_t off = baseoff;
+	page_t *pp;
+	caddr_t base;
 	int i;
 
 	ASSERT(nseg >= MINVMAPS && nseg <= MAXVMAPS);
@@ -653,12 +647,12 @@ vpm_pagecreate(struct vnode *vp, u_offset_t baseoff, size_t len,
 			page_io_unlock(pp);
 		}
 
-		if (vpm_cache_enable) {
-			vpm = get_vpmap(pp);
-			vml[i].vs_data = (void *)&vpm->vpm_pp;
-		} else {
+		if (!vpm_cache_enable) {
 			vml[i].vs_data = (void *)pp;
 			VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
+		} else {
+			vpm = get_vpmap(pp);
+			vml[i].vs_data = (void *)&vpm->vpm_pp;
 		}
 		vml[i].vs_addr = hat_kpm_mapin(pp, NULL);
 		vml[i].vs_len = MMU_PAGESIZE;
@@ -680,13 +674,13 @@ int
 vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
     vmap_t *vml, int nseg, int *newpage, enum seg_rw rw)
 {
-	u_offset_t baseoff;
-	uint_t prot;
-	caddr_t base;
 	page_t *pp, *pplist[MAXVMAPS];
+	u_offset_t baseoff;
 	struct vpmap *vpm;
 	int i, error = 0;
 	size_t tlen;
+	caddr_t base;
+	uint_t prot;
 
 	ASSERT(nseg >= MINVMAPS && nseg <= MAXVMAPS);
 	baseoff = off & PAGEMASK;
@@ -701,10 +695,9 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 		tlen = (size_t)(nseg - 1) * MMU_PAGESIZE;
 	len = tlen;
 
-	if (vp->v_type == VBLK)
+	if (vp->v_type == VBLK)		/* use the common block vnode */
 		vp = common_specvp(vp);
-
-	if (!fetchpage)
+	if (fetchpage == 0)
 		return (vpm_pagecreate(vp, baseoff, len, vml, nseg, newpage));
 
 	for (i = 0; len > 0; len -= MMU_PAGESIZE, i++, pplist[i] = NULL) {
@@ -725,9 +718,8 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 				page_unlock(pplist[j]);
 			baseoff = off & PAGEMASK;
 			base = segkpm_create_va(baseoff);
-			error = VOP_GETPAGE(vp, baseoff, tlen, &prot, pplist,
-			    tlen, segkmap, base, rw, CRED(), NULL);
-			if (error) {
+			if ((error = VOP_GETPAGE(vp, baseoff, tlen, &prot, pplist,
+			    tlen, segkmap, base, rw, CRED(), NULL)) != 0) {
 				VPM_DEBUG(vpmd_getpagefailed);
 				pplist[0] = NULL;
 			}
@@ -738,13 +730,11 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 		}
 	}
 
-	if (error) {
-		for (i = 0; pplist[i] != NULL; i++) {
+	if (error != 0) {
+		for (i = 0; pplist[i] != NULL; pplist[i++] = NULL)
 			page_unlock(pplist[i]);
-			pplist[i] = NULL;
-		}
-		vml[0].vs_addr = NULL;
 		vml[0].vs_data = NULL;
+		vml[0].vs_addr = NULL;
 		return (error);
 	}
 
