@@ -90,16 +90,16 @@
 	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)") \
 	/* vpm mutants (vpm.c 2009) */					\
 	X(FREE_VPMAP_NO_SIGNAL, "free-vpmap-no-signal", "vpm", "free_vpmap",	\
-	    "lost-wakeup", "hang",					\
+	    "lost-wakeup", "livelock",					\
 	    "puts the vpmap back on the release queue without waking a thread asleep on vpm_free_cv") \
 	X(GET_FREE_VPMAP_KEEP_VPMREF, "get-free-vpmap-keep-vpmref", "vpm",	\
 	    "get_free_vpmap", "wrong-clear", "audit:vpm-pageref",		\
 	    "reuses a vpmap without clearing the previous page's p_vpmref") \
 	X(FREE_VPMAP_WRONG_NDXFLG, "free-vpmap-wrong-ndxflg", "vpm",	\
-	    "free_vpmap", "recheck", "audit:vpm-freelist",		\
+	    "free_vpmap", "recheck", "crash",		\
 	    "records the other queue in vpm_ndxflg than the release queue it links the vpmap on") \
 	X(VPM_RMFREELIST_UNLOCKED, "vpm-rmfreelist-unlocked", "vpm",	\
-	    "VPMAP_RMFREELIST", "unlocked-write", "audit:vpm-queue",	\
+	    "VPMAP_RMFREELIST", "unlocked-write", "crash",	\
 	    "unlinks a vpmap from its free queue without the queue's vpmq_mtx") \
 	X(GET_VPMAP_NO_RECHECK, "get-vpmap-no-recheck", "vpm", "get_vpmap",	\
 	    "recheck", "panic",						\

@@ -23,12 +23,9 @@
 #include "../base/inject.h"
 #include "../locks/locktable.h"
 
-int	vpm_enable = 1;
-int	vpm_cache_enable = 1;
-long	vpm_cache_percent = 12;
-long	vpm_cache_size;
-int	vpm_nfreelist = 0;
-int	vpmd_freemsk = 0;
+int	vpm_enable = 1, vpm_cache_enable = 1;
+long	vpm_cache_percent = 12, vpm_cache_size;
+int	vpm_nfreelist, vpmd_freemsk;
 int	vpm_cachemode = VPMCACHE_LRU;
 int	kpm_enable = 1;
 int	max_ncpus = 1;
@@ -43,18 +40,17 @@ static uint32_t contend;
 
 struct vpm_debug vpm_debug;
 
+/* Per-CPU rotor and hit counters, a cache line each; CPU-private slots. */
 #define VPM_S_PAD	64
-/* Per-CPU rotor and hit counters; each slot is touched by its CPU only. */
 union vpm_cpu {
+	char	vpm_pad[VPM_S_PAD];
 	struct {
+		ulong_t	vcpu_hits, vcpu_misses;
 		int	vcpu_free_ndx;
-		ulong_t	vcpu_hits;
-		ulong_t	vcpu_misses;
 	} vcpu;
-	char vpm_pad[VPM_S_PAD];
 };
-static union vpm_cpu *vpmd_cpu;
 #define vfree_ndx	vcpu.vcpu_free_ndx
+static union vpm_cpu *vpmd_cpu;
 
 struct vpmap *vpmd_vpmap;
 struct vpmfree *vpmd_free;
@@ -62,6 +58,8 @@ static struct vt_lock_class *vpm_mtx_class;	/* "vpm_mtx" */
 static struct vt_lock_class *vpmq_mtx_class;	/* "vpmq_mtx" */
 
 #define VPMAPMTX(vpm)		(&(vpm)->vpm_mtx)
+/* A queue's mutex (the seed spells QMTX(q) out each time). */
+#define QMTX(q)			(&(q)->vpmq_mtx)
 #define VPMAP2VMF(vpm)		(&vpmd_free[((vpm) - vpmd_vpmap) & vpmd_freemsk])
 #define VPMAP2VMF_NDX(vpm)	((ushort_t)(((vpm) - vpmd_vpmap) & vpmd_freemsk))
 
@@ -104,9 +102,9 @@ highbit(ulong_t x)
 void
 vpm_init(void)
 {
-	long npages;
-	struct vpmap *vpm;
 	struct vpmfree *vpmflp;
+	struct vpmap *vpm;
+	long npages;
 	int i, ndx;
 
 	if (!kpm_enable)
@@ -136,8 +134,7 @@ vpm_init(void)
 
 	vpmd_cpu = kmem_zalloc(sizeof (union vpm_cpu) * (size_t)max_ncpus,
 	    KM_SLEEP);
-	ndx = 0;
-	for (i = 0; i < max_ncpus; i++) {
+	for (i = 0, ndx = 0; i < max_ncpus; i++) {
 		vpmd_cpu[i].vfree_ndx = ndx;
 		ndx = (ndx + 1) & vpmd_freemsk;
 	}
@@ -148,9 +145,9 @@ vpm_init(void)
 	    KM_SLEEP);
 	for (i = 0; i < vpm_nfreelist; i++) {
 		vpmflp = &vpmd_free[i];
-		vt_mutex_init_class(&vpmflp->vpm_freeq[0].vpmq_mtx,
+		vt_mutex_init_class(QMTX(&vpmflp->vpm_freeq[0]),
 		    vpmq_mtx_class, (uint32_t)(2 * i));
-		vt_mutex_init_class(&vpmflp->vpm_freeq[1].vpmq_mtx,
+		vt_mutex_init_class(QMTX(&vpmflp->vpm_freeq[1]),
 		    vpmq_mtx_class, (uint32_t)(2 * i + 1));
 		cv_init(&vpmflp->vpm_free_cv, NULL, CV_DEFAULT, NULL);
 		vpmflp->vpm_allocq = &vpmflp->vpm_freeq[VPMALLOCQ];
@@ -166,26 +163,26 @@ vpm_init(void)
 		union vpm_freeq *releq;
 		struct vpmap *vpmapf;
 
-		vpm->vpm_vp = NULL;
-		vpm->vpm_off = 0;
 		vpm->vpm_pp = NULL;
+		vpm->vpm_vp = NULL;
 		vpm->vpm_refcnt = 0;
+		vpm->vpm_off = 0;
 		vt_mutex_init_class(&vpm->vpm_mtx, vpm_mtx_class,
 		    (uint32_t)(vpm - vpmd_vpmap));
 		vpm->vpm_free_ndx = VPMAP2VMF_NDX(vpm);
 
 		vpmflp = VPMAP2VMF(vpm);
 		releq = vpmflp->vpm_releq;
-		vpmapf = releq->vpmq_free;
-		if (vpmapf == NULL) {
+		if ((vpmapf = releq->vpmq_free) == NULL) {
 			releq->vpmq_free = vpm;
 			vpm->vpm_next = vpm->vpm_prev = vpm;
 		} else {
-			vpm->vpm_next = vpmapf;
+			/* In front of the head, then the head moves back. */
 			vpm->vpm_prev = vpmapf->vpm_prev;
+			vpm->vpm_next = vpmapf;
+			vpmapf->vpm_prev->vpm_next = vpm;
 			vpmapf->vpm_prev = vpm;
-			vpm->vpm_prev->vpm_next = vpm;
-			releq->vpmq_free = vpm->vpm_next;
+			releq->vpmq_free = vpmapf;
 		}
 		vpm->vpm_ndxflg = VPMRELEQ;	/* every vpmap starts on the releq */
 	}
@@ -249,7 +246,7 @@ vpmap_rmfreelist(struct vpmap *vpm)
 	vpmflp = &vpmd_free[vpm->vpm_free_ndx];
 	freeq = &vpmflp->vpm_freeq[vpm->vpm_ndxflg];
 	if (!VT_INJECT(VPM_RMFREELIST_UNLOCKED))
-		mutex_enter(&freeq->vpmq_mtx);
+		mutex_enter(QMTX(freeq));
 	if (freeq->vpmq_free != vpm) {
 		VT_RACY_STORE(vpm->vpm_prev->vpm_next, vpm->vpm_next);
 		vpm->vpm_next->vpm_prev = vpm->vpm_prev;
@@ -261,7 +258,7 @@ vpmap_rmfreelist(struct vpmap *vpm)
 		vpm->vpm_next->vpm_prev = vpm->vpm_prev;
 	}
 	if (!VT_INJECT(VPM_RMFREELIST_UNLOCKED))
-		mutex_exit(&freeq->vpmq_mtx);
+		mutex_exit(QMTX(freeq));
 	VT_RACY_STORE(vpm->vpm_next, (struct vpmap *)NULL);
 	vpm->vpm_prev = NULL;
 }
@@ -276,11 +273,14 @@ get_freelndx(int mode)
 	int ndx;
 
 	ASSERT(CPU->cpu_seqid < (uint32_t)max_ncpus);
-	ndx = vpmd_cpu[CPU->cpu_seqid].vfree_ndx & vpmd_freemsk;
+	union vpm_cpu *vc = &vpmd_cpu[CPU->cpu_seqid];
+
+	ndx = vc->vfree_ndx & vpmd_freemsk;
 	switch (mode) {
+	case VPMCACHE_RANDOM:	/* PORT: the seed has no RANDOM policy */
 	case VPMCACHE_LRU:
 	default:
-		vpmd_cpu[CPU->cpu_seqid].vfree_ndx++;
+		vc->vfree_ndx++;
 		break;
 	}
 	return (ndx);
@@ -311,7 +311,7 @@ vpm_disassociate(struct vpmap *vpm, page_t *pp)
 			if (!VT_INJECT(GET_FREE_VPMAP_KEEP_VPMREF))
 				VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
 			mutex_exit(pmtx);
-			(void) page_release(pp, 1);
+			(void) page_release(pp, B_TRUE);
 		}
 	} else {
 		/* Cannot lock it: clear p_vpmref if it is still ours and go. */
@@ -342,68 +342,65 @@ vpm_disassociate(struct vpmap *vpm, page_t *pp)
 static struct vpmap *
 get_free_vpmap(page_t *newpage)
 {
-	struct vpmfree *vpmflp;
-	kmutex_t *vmtx;
-	struct vpmap *vpm, *first;
 	union vpm_freeq *allocq, *releq;
-	page_t *pp = NULL;
-	int end_ndx, page_locked = 0;
-	int free_ndx;
+	struct vpmap *vpm, *first;
+	struct vpmfree *vpmflp;
+	int free_ndx, end_ndx, page_locked = 0;
+	kmutex_t *vmtx;
+	page_t *pp;
 
-	free_ndx = get_freelndx(vpm_cachemode);
-	end_ndx = free_ndx;
+	end_ndx = free_ndx = get_freelndx(vpm_cachemode);
 	vpmflp = &vpmd_free[free_ndx];
 
 retry_queue:
 	allocq = VT_RACY_LOAD(vpmflp->vpm_allocq);
-	mutex_enter(&allocq->vpmq_mtx);
+	mutex_enter(QMTX(allocq));
 
 	if ((vpm = allocq->vpmq_free) == NULL) {
 
 skip_queue:
 		/* Empty or skipped: did the queues flip meanwhile? */
 		if (VT_RACY_LOAD(vpmflp->vpm_allocq) != allocq) {
-			mutex_exit(&allocq->vpmq_mtx);
+			mutex_exit(QMTX(allocq));
 			goto retry_queue;
 		}
 		releq = VT_RACY_LOAD(vpmflp->vpm_releq);
-		if (!mutex_tryenter(&releq->vpmq_mtx)) {
+		if (!mutex_tryenter(QMTX(releq))) {
 			/* Let the holder of the release queue run, then retry. */
 			VPM_DEBUG(vt_releq_busy);
-			mutex_exit(&allocq->vpmq_mtx);
-			mutex_enter(&releq->vpmq_mtx);
-			mutex_exit(&releq->vpmq_mtx);
+			mutex_exit(QMTX(allocq));
+			mutex_enter(QMTX(releq));
+			mutex_exit(QMTX(releq));
 			goto retry_queue;
 		}
-		if (releq->vpmq_free == NULL) {
+		if (!releq->vpmq_free) {
 			VPM_DEBUG(vpmd_emptyfreelist);
 			/* This list is empty: try the next one before sleeping. */
-			free_ndx = (free_ndx + 1) & vpmd_freemsk;
-			if (free_ndx != end_ndx) {
-				mutex_exit(&releq->vpmq_mtx);
-				mutex_exit(&allocq->vpmq_mtx);
+			if ((free_ndx = (free_ndx + 1) & vpmd_freemsk) != end_ndx) {
+				mutex_exit(QMTX(releq));
+				mutex_exit(QMTX(allocq));
 				vpmflp = &vpmd_free[free_ndx];
 				goto retry_queue;
 			}
 			/* Every list is empty: sleep on this one. */
 			VT_RACY_STORE(vpmflp->vpm_want,
 			    (ushort_t)(VT_RACY_LOAD(vpmflp->vpm_want) + 1));
-			mutex_exit(&vpmflp->vpm_freeq[1].vpmq_mtx);
+			mutex_exit(QMTX(&vpmflp->vpm_freeq[1]));
 			cv_wait(&vpmflp->vpm_free_cv,
-			    &vpmflp->vpm_freeq[0].vpmq_mtx);
+			    QMTX(&vpmflp->vpm_freeq[0]));
 			VT_RACY_STORE(vpmflp->vpm_want,
 			    (ushort_t)(VT_RACY_LOAD(vpmflp->vpm_want) - 1));
-			mutex_exit(&vpmflp->vpm_freeq[0].vpmq_mtx);
-			vpmflp = &vpmd_free[free_ndx];
+			mutex_exit(QMTX(&vpmflp->vpm_freeq[0]));
 			VPM_DEBUG(vpmd_nofreevpms);
+			vpmflp = &vpmd_free[free_ndx];
 			goto retry_queue;
 		} else {
 			/* Something on the release queue: flip and retry. */
 			VT_RACY_STORE(vpmflp->vpm_allocq, releq);
 			VT_RACY_STORE(vpmflp->vpm_releq, allocq);
 			VPM_DEBUG(vt_flips);
-			mutex_exit(&allocq->vpmq_mtx);
-			mutex_exit(&releq->vpmq_mtx);
+			mutex_exit(QMTX(allocq));
+			mutex_exit(QMTX(releq));
 			if (page_locked) {
 				vt_sched_point(VT_SP_YIELD, vpmflp);
 				(void) sched_yield();
@@ -412,14 +409,13 @@ skip_queue:
 			goto retry_queue;
 		}
 	} else {
-		int gotnewvpm;
-		kmutex_t *pmtx;
 		uint_t vpmref;
+		kmutex_t *pmtx;
+		int gotnewvpm;
 
 		first = vpm;
 next_vpmap:
-		vmtx = VPMAPMTX(vpm);
-		if (!mutex_tryenter(vmtx)) {
+		if (!mutex_tryenter(vmtx = VPMAPMTX(vpm))) {
 			/* Someone is reclaiming this one: next vpmap or queue. */
 			VPM_DEBUG(vt_skips);
 			if ((vpm = vpm->vpm_next) == first)
@@ -429,22 +425,21 @@ next_vpmap:
 		}
 
 		/* Give this vpmap to newpage unless it already has one. */
-		pmtx = PPMTX(newpage);
 		gotnewvpm = 0;
-		mutex_enter(pmtx);
+		mutex_enter(pmtx = PPMTX(newpage));
 		if ((vpmref = VT_RACY_LOAD(newpage->p_vpmref)) == 0) {
 			VT_RACY_STORE(newpage->p_vpmref, VPMID(vpm));
 			gotnewvpm = 1;
 		} else {
-			VPM_DEBUG(vpmd_contend);
 			mutex_exit(vmtx);
+			VPM_DEBUG(vpmd_contend);
 		}
 		mutex_exit(pmtx);
 
 		if (gotnewvpm) {
 			/* Take vpm off the alloc queue (moving the head if first). */
-			if (first == vpm) {
-				ASSERT(first == allocq->vpmq_free);
+			if (vpm == first) {
+				ASSERT(allocq->vpmq_free == first);
 				allocq->vpmq_free = vpm->vpm_next;
 			}
 			if (allocq->vpmq_free == vpm) {
@@ -454,7 +449,7 @@ next_vpmap:
 				    vpm->vpm_next);
 				vpm->vpm_next->vpm_prev = vpm->vpm_prev;
 			}
-			mutex_exit(&allocq->vpmq_mtx);
+			mutex_exit(QMTX(allocq));
 			vpm->vpm_prev = NULL;
 			VT_RACY_STORE(vpm->vpm_next, (struct vpmap *)NULL);
 
@@ -475,21 +470,19 @@ next_vpmap:
 			 * still caches newpage (p_vpmref cannot change while
 			 * we hold the page lock and its vpm_mtx).
 			 */
-			mutex_exit(&allocq->vpmq_mtx);
+			mutex_exit(QMTX(allocq));
 			vpm = VPMP(vpmref);
-			vmtx = VPMAPMTX(vpm);
-			mutex_enter(vmtx);
-			if ((steal && vpm->vpm_refcnt == 0) ||
-			    vpm->vpm_pp != newpage) {
+			mutex_enter(vmtx = VPMAPMTX(vpm));
+			if (vpm->vpm_pp != newpage ||
+			    (steal && vpm->vpm_refcnt == 0)) {
 				/* Stolen: clear p_vpmref and retry. */
-				pmtx = PPMTX(newpage);
-				mutex_enter(pmtx);
+				mutex_enter(pmtx = PPMTX(newpage));
 				if (VT_RACY_LOAD(newpage->p_vpmref) == vpmref)
 					VT_RACY_STORE(newpage->p_vpmref,
 					    (uint_t)0);
 				mutex_exit(pmtx);
-				mutex_exit(vmtx);
 				VPM_DEBUG(vpmd_steals);
+				mutex_exit(vmtx);
 				goto retry_queue;
 			} else if (vpm->vpm_refcnt == 0) {
 				vpmap_rmfreelist(vpm);
@@ -500,19 +493,40 @@ next_vpmap:
 }
 
 /*
+ * PORT (candidate fix, --vpm-fix signal only): a thread asleep on another
+ * freelist's vpm_free_cv is woken too, since get_free_vpmap sleeps on the
+ * last list it looked at and a vpmap freed to any list would do for it.
+ * vpm_mtx held; takes and drops each sleeping list's vpm_freeq[0] mutex.
+ */
+static void
+wake_other_lists(struct vpmfree *self)
+{
+	for (int i = 0; i < vpm_nfreelist; i++) {
+		struct vpmfree *f = &vpmd_free[i];
+
+		if (f == self || VT_RACY_LOAD(f->vpm_want) == 0)
+			continue;
+		mutex_enter(QMTX(&f->vpm_freeq[0]));
+		if (VT_RACY_LOAD(f->vpm_want))
+			cv_signal(&f->vpm_free_cv);
+		mutex_exit(QMTX(&f->vpm_freeq[0]));
+	}
+}
+
+/*
  * Port of free_vpmap() (vpm.c 2009).  vpm_mtx held on entry and on return
  * (vpm_refcnt just dropped to 0).  Takes and drops the release queue's
  * vpmq_mtx, then (only if a sleeper was seen) vpm_freeq[0]'s to signal.
  * PORT: with vt_vpm_fix_signal (--vpm-fix signal) a sleeper is also woken
- * when the release queue was not empty (the candidate fix for the lost
- * wakeup described in doc/vpm.md).
+ * when the release queue was not empty, and sleepers on other freelists
+ * too (the candidate fix for the two lost wake-ups in doc/vpm.md).
  */
 static void
 free_vpmap(struct vpmap *vpm)
 {
-	struct vpmfree *vpmflp;
 	struct vpmap *vpmfreelist;
 	union vpm_freeq *releq;
+	struct vpmfree *vpmflp;
 	int want;
 
 	ASSERT(MUTEX_HELD(VPMAPMTX(vpm)));
@@ -528,7 +542,7 @@ free_vpmap(struct vpmap *vpm)
 		vpm->vpm_ndxflg = 1;
 	if (VT_INJECT(FREE_VPMAP_WRONG_NDXFLG))
 		vpm->vpm_ndxflg ^= 1;
-	mutex_enter(&releq->vpmq_mtx);
+	mutex_enter(QMTX(releq));
 	vpmfreelist = releq->vpmq_free;
 	if (vpmfreelist == NULL) {
 		releq->vpmq_free = vpm;
@@ -536,22 +550,24 @@ free_vpmap(struct vpmap *vpm)
 		VT_RACY_STORE(vpm->vpm_next, vpm);
 		/* Snapshot vpm_want (set under both queue mutexes) first. */
 		want = VT_RACY_LOAD(vpmflp->vpm_want);
-		mutex_exit(&releq->vpmq_mtx);
+		mutex_exit(QMTX(releq));
 	} else {
 		VT_RACY_STORE(vpm->vpm_next, vpmfreelist);
 		vpm->vpm_prev = vpmfreelist->vpm_prev;
 		vpmfreelist->vpm_prev = vpm;
 		VT_RACY_STORE(vpm->vpm_prev->vpm_next, vpm);
 		want = vt_vpm_fix_signal ? VT_RACY_LOAD(vpmflp->vpm_want) : 0;
-		mutex_exit(&releq->vpmq_mtx);
+		mutex_exit(QMTX(releq));
 	}
 	/* Re-check under vpm_freeq[0]'s mutex: another may have signalled. */
 	if (want && !VT_INJECT(FREE_VPMAP_NO_SIGNAL)) {
-		mutex_enter(&vpmflp->vpm_freeq[0].vpmq_mtx);
+		mutex_enter(QMTX(&vpmflp->vpm_freeq[0]));
 		if (VT_RACY_LOAD(vpmflp->vpm_want))
 			cv_signal(&vpmflp->vpm_free_cv);
-		mutex_exit(&vpmflp->vpm_freeq[0].vpmq_mtx);
+		mutex_exit(QMTX(&vpmflp->vpm_freeq[0]));
 	}
+	if (vt_vpm_fix_signal)
+		wake_other_lists(vpmflp);
 }
 
 /*
@@ -563,10 +579,9 @@ free_vpmap(struct vpmap *vpm)
 static struct vpmap *
 get_vpmap(page_t *pp)
 {
+	kmutex_t *vmtx, *pmtx;
 	struct vpmap *vpm = NULL;
-	kmutex_t *vmtx;
-	kmutex_t *pmtx;
-	unsigned int refid;
+	uint_t refid;
 
 	ASSERT(pp != NULL && PAGE_LOCKED(pp));
 
@@ -583,8 +598,8 @@ get_vpmap(page_t *pp)
 			if (VT_RACY_LOAD(pp->p_vpmref) == refid)
 				VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
 			mutex_exit(pmtx);
-			mutex_exit(vmtx);
 			vpm = NULL;
+			mutex_exit(vmtx);
 		} else if (vpm->vpm_refcnt == 0) {
 			vpmap_rmfreelist(vpm);
 		}
@@ -592,12 +607,12 @@ get_vpmap(page_t *pp)
 	if (vpm == NULL) {
 		vpm = get_free_vpmap(pp);	/* returns with vpm_mtx held */
 		vmtx = VPMAPMTX(vpm);
-		vpmd_cpu[CPU->cpu_seqid].vcpu.vcpu_misses++;
+		vpmd_cpu[CPU->cpu_seqid % (uint32_t)max_ncpus].vcpu.vcpu_misses++;
 	} else {
-		vpmd_cpu[CPU->cpu_seqid].vcpu.vcpu_hits++;
+		vpmd_cpu[CPU->cpu_seqid % (uint32_t)max_ncpus].vcpu.vcpu_hits++;
 	}
 
-	vpm->vpm_refcnt++;
+	vpm->vpm_refcnt += 1;
 	mutex_exit(vmtx);
 	return (vpm);
 }
@@ -612,19 +627,19 @@ static int
 vpm_pagecreate(struct vnode *vp, u_offset_t baseoff, size_t len,
     vmap_t vml[], int nseg, int *newpage)
 {
-	page_t *pp = NULL;
-	caddr_t base;
 	u_offset_t off = baseoff;
+	page_t *pp;
+	caddr_t base;
 	int i;
 
 	ASSERT(nseg >= MINVMAPS && nseg <= MAXVMAPS);
 	(void) nseg;
-	for (i = 0; len > 0; len -= PAGESIZE, i++) {
+	for (i = 0; len > 0; len -= MMU_PAGESIZE, i++) {
 		struct vpmap *vpm;
 
 		if ((pp = page_lookup(vp, off, SE_SHARED)) == NULL) {
 			base = segkpm_create_va(off);
-			if ((pp = page_create_va(vp, off, PAGESIZE, PG_WAIT,
+			if ((pp = page_create_va(vp, off, MMU_PAGESIZE, PG_WAIT,
 			    segkmap, base)) == NULL)
 				panic("segmap_pagecreate_vpm: page_create failed");
 			if (newpage != NULL)
@@ -632,16 +647,16 @@ vpm_pagecreate(struct vnode *vp, u_offset_t baseoff, size_t len,
 			page_io_unlock(pp);
 		}
 
-		if (vpm_cache_enable) {
-			vpm = get_vpmap(pp);
-			vml[i].vs_data = (void *)&vpm->vpm_pp;
-		} else {
+		if (!vpm_cache_enable) {
 			vml[i].vs_data = (void *)pp;
 			VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
+		} else {
+			vpm = get_vpmap(pp);
+			vml[i].vs_data = (void *)&vpm->vpm_pp;
 		}
-		vml[i].vs_addr = hat_kpm_mapin(pp, 0);
-		vml[i].vs_len = PAGESIZE;
-		off += PAGESIZE;
+		vml[i].vs_addr = hat_kpm_mapin(pp, NULL);
+		vml[i].vs_len = MMU_PAGESIZE;
+		off += MMU_PAGESIZE;
 	}
 	vml[i].vs_data = NULL;
 	vml[i].vs_addr = NULL;
@@ -659,13 +674,13 @@ int
 vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
     vmap_t *vml, int nseg, int *newpage, enum seg_rw rw)
 {
-	u_offset_t baseoff;
-	uint_t prot;
-	caddr_t base;
 	page_t *pp, *pplist[MAXVMAPS];
+	u_offset_t baseoff;
 	struct vpmap *vpm;
 	int i, error = 0;
 	size_t tlen;
+	caddr_t base;
+	uint_t prot;
 
 	ASSERT(nseg >= MINVMAPS && nseg <= MAXVMAPS);
 	baseoff = off & PAGEMASK;
@@ -673,20 +688,19 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 	vml[0].vs_addr = NULL;
 
 	tlen = ((off + len + PAGEOFFSET) & PAGEMASK) - baseoff;
-	if (tlen > VPMMAXPGS * PAGESIZE)
-		tlen = VPMMAXPGS * PAGESIZE;
+	if (tlen > VPMMAXPGS * MMU_PAGESIZE)
+		tlen = VPMMAXPGS * MMU_PAGESIZE;
 	/* One vml[] entry ends the list. */
-	if (tlen > (size_t)(nseg - 1) * PAGESIZE)
-		tlen = (size_t)(nseg - 1) * PAGESIZE;
+	if (tlen > (size_t)(nseg - 1) * MMU_PAGESIZE)
+		tlen = (size_t)(nseg - 1) * MMU_PAGESIZE;
 	len = tlen;
 
-	if (vp->v_type == VBLK)
+	if (vp->v_type == VBLK)		/* use the common block vnode */
 		vp = common_specvp(vp);
-
-	if (!fetchpage)
+	if (fetchpage == 0)
 		return (vpm_pagecreate(vp, baseoff, len, vml, nseg, newpage));
 
-	for (i = 0; len > 0; len -= PAGESIZE, i++, pplist[i] = NULL) {
+	for (i = 0; len > 0; len -= MMU_PAGESIZE, i++, pplist[i] = NULL) {
 		pp = page_lookup(vp, baseoff, SE_SHARED);
 		/*
 		 * Missing, not in the vpm cache, or a write to a page not yet
@@ -704,26 +718,23 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 				page_unlock(pplist[j]);
 			baseoff = off & PAGEMASK;
 			base = segkpm_create_va(baseoff);
-			error = VOP_GETPAGE(vp, baseoff, tlen, &prot, pplist,
-			    tlen, segkmap, base, rw, CRED(), NULL);
-			if (error) {
+			if ((error = VOP_GETPAGE(vp, baseoff, tlen, &prot, pplist,
+			    tlen, segkmap, base, rw, CRED(), NULL)) != 0) {
 				VPM_DEBUG(vpmd_getpagefailed);
 				pplist[0] = NULL;
 			}
 			break;
 		} else {
 			pplist[i] = pp;
-			baseoff += PAGESIZE;
+			baseoff += MMU_PAGESIZE;
 		}
 	}
 
-	if (error) {
-		for (i = 0; pplist[i] != NULL; i++) {
+	if (error != 0) {
+		for (i = 0; pplist[i] != NULL; pplist[i++] = NULL)
 			page_unlock(pplist[i]);
-			pplist[i] = NULL;
-		}
-		vml[0].vs_addr = NULL;
 		vml[0].vs_data = NULL;
+		vml[0].vs_addr = NULL;
 		return (error);
 	}
 
@@ -735,8 +746,8 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 			vml[i].vs_data = (void *)pplist[i];
 			VT_RACY_STORE(pplist[i]->p_vpmref, (uint_t)0);
 		}
-		vml[i].vs_addr = hat_kpm_mapin(pplist[i], 0);
-		vml[i].vs_len = PAGESIZE;
+		vml[i].vs_addr = hat_kpm_mapin(pplist[i], NULL);
+		vml[i].vs_len = MMU_PAGESIZE;
 	}
 	vml[i].vs_data = NULL;
 	vml[i].vs_addr = NULL;
@@ -778,7 +789,7 @@ vpm_unmap_pages(vmap_t vml[], enum seg_rw rw)
 		if (vpm_cache_enable) {
 			vpm = (struct vpmap *)(void *)((char *)vml[i].vs_data -
 			    offsetof(struct vpmap, vpm_pp));
-			hat_kpm_mapout(pp, 0, vml[i].vs_addr);
+			hat_kpm_mapout(pp, NULL, vml[i].vs_addr);
 			page_unlock(pp);
 			mtx = VPMAPMTX(vpm);
 			mutex_enter(mtx);
@@ -786,7 +797,7 @@ vpm_unmap_pages(vmap_t vml[], enum seg_rw rw)
 				free_vpmap(vpm);
 			mutex_exit(mtx);
 		} else {
-			hat_kpm_mapout(pp, 0, vml[i].vs_addr);
+			hat_kpm_mapout(pp, NULL, vml[i].vs_addr);
 			(void) page_release(pp, 1);
 		}
 		vml[i].vs_data = NULL;
@@ -823,7 +834,7 @@ vpm_data_copy(struct vnode *vp, u_offset_t off, size_t len, struct uio *uio,
 			VPM_DEBUG(vpmd_zerostart);
 		}
 		for (i = 0; !error && slen > 0 && vml[i].vs_addr != NULL; i++) {
-			pn = (int)MIN((size_t)slen, PAGESIZE - (size_t)pon);
+			pn = (int)MIN((size_t)slen, MMU_PAGESIZE - (size_t)pon);
 			error = uiomove(vml[i].vs_addr + pon, (size_t)pn, uiorw,
 			    uio);
 			slen -= pn;
@@ -835,9 +846,9 @@ vpm_data_copy(struct vnode *vp, u_offset_t off, size_t len, struct uio *uio,
 			int nzero;
 
 			pon = (int)(uio->uio_loffset & PAGEOFFSET);
-			nzero = (int)PAGESIZE - pon;
+			nzero = (int)MMU_PAGESIZE - pon;
 			i = (int)((uio->uio_loffset - (off & PAGEMASK)) /
-			    PAGESIZE);
+			    MMU_PAGESIZE);
 			kzero(vml[i].vs_addr + pon, (uint_t)nzero);
 		}
 		vpm_unmap_pages(vml, rw);

@@ -21,6 +21,9 @@ struct vaudit {
 	uint32_t	*where;		/* per vpmap: 1 + 2 * list + q of the first */
 };
 
+static void viol(struct vaudit *a, enum vt_vpm_check c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 viol(struct vaudit *a, enum vt_vpm_check c, const char *fmt, ...)
 {

@@ -71,6 +71,7 @@ static const char *const vpm_counter_names[] = {
 	VT_VPM_DEBUG_FIELDS(VT_VPM_CNAME)
 #undef VT_VPM_CNAME
 	"hits", "misses", "flips", "skips", "releq_busy",
+	"vpm_nfreelist (as rounded)", "vpm_cache_pages (vpmaps)",
 	"PAGECACHE lookups, hits, waits, creates, create_races, getpages, "
 	"reads, putpages, writebacks, reclaims, rel_clean/mod/notrel",
 	NULL
@@ -153,6 +154,9 @@ vpm_stats(const struct vt_config *c, struct vt_report *r)
 	vt_report_counter(r, "VPM", "skips", VT_PEEK(vpm_debug.vt_skips));
 	vt_report_counter(r, "VPM", "releq_busy",
 	    VT_PEEK(vpm_debug.vt_releq_busy));
+	vt_report_counter(r, "VPM", "vpm_nfreelist",
+	    vpmd_free != NULL ? (uint64_t)vpm_nfreelist : 0);
+	vt_report_counter(r, "VPM", "vpm_cache_pages", (uint64_t)vt_vpm_npages);
 #define PCR(f) vt_report_counter(r, "PAGECACHE", #f, VT_PEEK(vt_pcstat.f))
 	PCR(lookups);
 	PCR(lookup_hits);
@@ -192,10 +196,10 @@ vpm_brief(const struct vt_config *c, char *buf, size_t len)
 	if (!cache_on(c))
 		snprintf(buf, len, "vpm cache off");
 	else
-		snprintf(buf, len, "vpm %" PRIu64 " pages%s, nfreelist %u%s",
-		    o->cache_pages, o->cache_pages ? "" : " (percent)",
-		    o->nfreelist, o->fix == VT_VPM_FIX_SIGNAL ?
-		    ", fix signal" : "");
+		snprintf(buf, len, "vpm %ld pages, nfreelist %d%s",
+		    vt_vpm_npages ? vt_vpm_npages : (long)o->cache_pages,
+		    vpmd_free != NULL ? vpm_nfreelist : (int)o->nfreelist,
+		    o->fix == VT_VPM_FIX_SIGNAL ? ", fix signal" : "");
 }
 
 /* A get_free_vpmap may walk a whole queue and every freelist. */
