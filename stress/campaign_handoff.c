@@ -13,7 +13,8 @@
  * line and the shrunk one are printed and written as a "handoff" JSON line.
  * When no schedule fails that check but some fail another (a race the
  * free run caught late, as an assertion, and the scheduler catches at the
- * lock, as a panic), the first of those is the reproducer, with a note.
+ * lock, as a panic), the first of those is the reproducer, with a note;
+ * the search then goes on for 20 more schedules only.
  */
 #include "campaign_state.h"
 
@@ -27,6 +28,19 @@
 
 static const struct cs_strategy ho_pct = { "pct:3", "pct", 3 };
 static const struct cs_strategy ho_random = { "random", "random", 0 };
+
+/*
+ * The last scheduler seed h will try: --handoff-seeds, or 20 past the
+ * first schedule that failed another check.
+ */
+static uint64_t
+ho_limit(const struct cp_state *st, const struct cp_handoff *h)
+{
+	uint64_t lim = st->s.handoff_seeds;
+
+	return (h->alt_seed != 0 && h->alt_seed + 20 < lim ? h->alt_seed + 20 :
+	    lim);
+}
 
 void
 cp_handoff_note(struct cp_state *st, int c, const struct vt_camp_run *r)
@@ -67,7 +81,7 @@ cp_handoff_start(struct cp_state *st, int j)
 		struct cp_handoff *h = &st->ho[i];
 		uint64_t k;
 
-		if (h->done || h->next > st->s.handoff_seeds)
+		if (h->done || h->next > ho_limit(st, h))
 			continue;
 		k = h->next++;
 		if (cp_cell_config(st, h->cell, h->seed, k % 2 ? &ho_pct :
@@ -220,7 +234,7 @@ cp_handoff_done(struct cp_state *st, struct cp_slot *sl, int code)
 		shrink_found(st, h, &sl->cfg);
 		return (write_handoff(st, h));
 	}
-	if (h->next > st->s.handoff_seeds && h->inflight == 0) {
+	if (h->next > ho_limit(st, h) && h->inflight == 0) {
 		h->done = true;
 		if (h->alt_seed != 0)
 			return (found_other(st, h));
