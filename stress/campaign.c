@@ -15,8 +15,17 @@
  * Shard I of N runs seed index k of cell c (seed = A + k) when
  * (k + c) mod N = I: every shard gets every cell and 1/N of its seeds, and
  * the union of the shards is the one-process campaign.
+ *
+ * Determinism self-check (--recheck N, default 10): seeds A, A+N, ... of
+ * every controlled cell run twice; the two runs must end with the same
+ * exit code, check, step count and trace hash, or the campaign reports a
+ * harness bug and exits 4.  Hand-off: a cell's first failure in free mode
+ * is searched for in controlled mode (same scenario, seed and options;
+ * scheduler seeds 1..--handoff-seeds, pct at depth 3 and random in turn,
+ * at most half the jobs); a run failing the same check is shrunk
+ * (campaign_handoff.c) and its exact replay line reported.
  */
-#include "run.h"
+#include "campaign_state.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -30,47 +39,11 @@
 
 #include <json-c/json.h>
 
-#include "campaign.h"
-#include "campaign_spec.h"
-#include "child.h"
 #include "output.h"
 
 #define CP_OPS		"200"	/* a controlled run's --ops */
 #define CP_WATCHDOG	"3"	/* a free run's --watchdog */
 
-struct cp_cell {
-	char		name[VT_CAMP_CELL];
-	uint64_t	next;		/* its next own seed index (j) */
-	uint64_t	started, finished, controlled;
-	double		spent;		/* child-seconds of finished runs */
-	int		inflight;
-	bool		stopped;	/* failed (no --keep-going) or no seeds */
-	uint64_t	best;		/* lowest failing seed, UINT64_MAX */
-};
-
-struct cp_slot {
-	struct vt_child	k;
-	int		cell;
-	uint64_t	seed;
-	bool		killed;		/* by us: not counted */
-	bool		cut;		/* its timeout is the budget's end */
-	bool		recheck;	/* the second run of a recheck */
-	struct vt_config cfg;
-	char		words[CS_MAX_WORDS * 3][48];
-};
-
-struct cp_state {
-	struct cs_spec	s;
-	struct cp_cell	*cells;
-	int		ncells;
-	struct cp_slot	slots[CS_MAX_JOBS];
-	struct vt_camp_agg agg;
-	FILE		*out;
-	char		dir[PATH_MAX];
-	double		t0, end, free_secs;
-	uint64_t	runs, cut, errors, ctl_runs;
-	int		running;
-};
 
 /* The seed of cell c's j-th own run on this shard. */
 static uint64_t
@@ -87,8 +60,9 @@ cell_seed(const struct cp_state *st, int c, uint64_t j)
  * common run options, the option set's; later words win), parsed into
  * cfg.  0, or -1 after the parser's message.
  */
-static int
-cell_config(struct cp_state *st, int c, uint64_t seed, char (*buf)[48],
+int
+cp_cell_config(struct cp_state *st, int c, uint64_t seed,
+    const struct cs_strategy *strat, uint64_t sched_seed, char (*buf)[48],
     struct vt_config *cfg)
 {
 	const struct cs_spec *s = &st->s;
@@ -98,12 +72,19 @@ cell_config(struct cp_state *st, int c, uint64_t seed, char (*buf)[48],
 	bool sized;
 
 	cs_cell(s, c, &scen, &o, &t);
+	if (strat == NULL)
+		strat = &s->strat[t];
 	sized = cs_has_opt(s, o, "ops") || cs_has_opt(s, o, "duration");
 	w[n++] = s->scen[scen];
 	w[n++] = "--seed";
 	snprintf(buf[b], 48, "%" PRIu64, seed);
 	w[n++] = buf[b++];
-	if (strcmp(s->strat[t].sched, "free") == 0) {
+	if (sched_seed != 0) {
+		w[n++] = "--sched-seed";
+		snprintf(buf[b], 48, "%" PRIu64, sched_seed);
+		w[n++] = buf[b++];
+	}
+	if (strcmp(strat->sched, "free") == 0) {
 		if (!sized) {
 			w[n++] = "--duration";
 			snprintf(buf[b], 48, "%.3g", st->free_secs);
@@ -113,10 +94,10 @@ cell_config(struct cp_state *st, int c, uint64_t seed, char (*buf)[48],
 		w[n++] = CP_WATCHDOG;
 	} else {
 		w[n++] = "--sched";
-		w[n++] = s->strat[t].sched;
-		if (s->strat[t].depth > 0) {
+		w[n++] = strat->sched;
+		if (strat->depth > 0) {
 			w[n++] = "--depth";
-			snprintf(buf[b], 48, "%" PRIu64, s->strat[t].depth);
+			snprintf(buf[b], 48, "%" PRIu64, strat->depth);
 			w[n++] = buf[b++];
 		}
 		if (!sized) {
@@ -165,18 +146,13 @@ next_cell(struct cp_state *st, double now)
 	return (best);
 }
 
-static int
-start_run(struct cp_state *st, struct cp_slot *sl, int j, int c,
-    uint64_t seed, bool recheck)
+int
+cp_start(struct cp_state *st, int j)
 {
+	struct cp_slot *sl = &st->slots[j];
 	char name[32];
 	double tmo;
 
-	if (!recheck && cell_config(st, c, seed, sl->words, &sl->cfg) != 0) {
-		fprintf(stderr, "vmtorture campaign: cell %s seed %" PRIu64
-		    " does not parse\n", st->cells[c].name, seed);
-		return (-1);
-	}
 	snprintf(name, sizeof (name), "r%d", j);
 	if (vt_child_files(&sl->k, st->dir, name) != 0 ||
 	    vt_child_start(&sl->k, &sl->cfg) != 0)
@@ -184,13 +160,29 @@ start_run(struct cp_state *st, struct cp_slot *sl, int j, int c,
 	tmo = st->s.timeout > 0 ? st->s.timeout : sl->cfg.sched ==
 	    VT_SCHED_FREE ? st->free_secs + 20 : 60;
 	sl->cut = !st->s.have_seeds && sl->k.started + tmo > st->end;
-	sl->k.timeout = sl->cut ? st->end - sl->k.started : tmo;
+	sl->k.timeout = sl->cut ? fmax(0.01, st->end - sl->k.started) : tmo;
+	sl->killed = false;
+	st->running++;
+	return (0);
+}
+
+/* Start cell c's run at seed in slot j. */
+static int
+start_run(struct cp_state *st, int j, int c, uint64_t seed)
+{
+	struct cp_slot *sl = &st->slots[j];
+
+	if (cp_cell_config(st, c, seed, NULL, 0, sl->words, &sl->cfg) != 0) {
+		fprintf(stderr, "vmtorture campaign: cell %s seed %" PRIu64
+		    " does not parse\n", st->cells[c].name, seed);
+		return (-1);
+	}
+	sl->kind = CP_RUN;
 	sl->cell = c;
 	sl->seed = seed;
-	sl->killed = false;
-	sl->recheck = recheck;
+	if (cp_start(st, j) != 0)
+		return (-1);
 	st->cells[c].inflight++;
-	st->running++;
 	return (0);
 }
 
@@ -234,13 +226,67 @@ make_record(struct cp_state *st, struct cp_slot *sl, int code,
 	    sizeof (r->sig));
 }
 
-/* A run ended: record it, and stop its cell at a failure. */
-static int
-run_done(struct cp_state *st, struct cp_slot *sl, int code)
+/*
+ * Is the run just finished in sl due for the determinism self-check?
+ * Seeds A, A+N, ... of a controlled cell (the same on every shard count),
+ * when a run of its length still fits in the budget.
+ */
+static bool
+recheck_due(const struct cp_state *st, const struct cp_slot *sl,
+    const struct vt_camp_run *r)
 {
+	uint64_t base = st->s.have_seeds ? st->s.lo : 1;
+
+	return (st->s.recheck > 0 && sl->cfg.sched != VT_SCHED_FREE &&
+	    strcmp(r->result, "error") != 0 && r->hash[0] != '\0' &&
+	    (sl->seed - base) % st->s.recheck == 0 &&
+	    (st->s.have_seeds || vt_child_now() + r->seconds < st->end));
+}
+
+/* The second run of a recheck ended: compare it with the first. */
+static int
+recheck_done(struct cp_state *st, struct cp_slot *sl, int code)
+{
+	struct vt_camp_run r;
+	bool same;
+
+	st->running--;
+	if (sl->killed || (sl->cut && code == VT_CHILD_TIMEOUT)) {
+		vt_child_cleanup(&sl->k);
+		return (0);
+	}
+	make_record(st, sl, code, &r);
+	vt_child_cleanup(&sl->k);
+	same = r.code == sl->first_code && r.steps == sl->first_steps &&
+	    strcmp(r.check, sl->first_check) == 0 &&
+	    strcmp(r.hash, sl->first_hash) == 0;
+	st->rechecks++;
+	r.note = same ? "recheck" : "recheck-mismatch";
+	if (!same) {
+		st->nondet++;
+		fprintf(stderr, "vmtorture campaign: HARNESS BUG: controlled mode "
+		    "is not deterministic: %s seed %" PRIu64 " ran twice: exit %d"
+		    " (%s) at %" PRIu64 " steps, trace hash %s; then exit %d (%s) "
+		    "at %" PRIu64 " steps, trace hash %s: %s\n", r.cell, r.seed,
+		    sl->first_code, sl->first_check[0] ? sl->first_check : "pass",
+		    sl->first_steps, sl->first_hash, r.code, r.check[0] ?
+		    r.check : "pass", r.steps, r.hash, r.replay);
+	}
+	return (vt_camp_write_run(st->out, &r));
+}
+
+/* A run ended: record it, stop its cell at a failure, recheck it. */
+static int
+run_done(struct cp_state *st, int j, int code)
+{
+	struct cp_slot *sl = &st->slots[j];
 	struct cp_cell *cl = &st->cells[sl->cell];
 	struct vt_camp_run r;
 
+	if (sl->kind == CP_HANDOFF)
+		return (cp_handoff_done(st, sl, code));
+	if (sl->kind == CP_RECHECK)
+		return (recheck_done(st, sl, code));
 	cl->inflight--;
 	st->running--;
 	if (sl->killed || (sl->cut && code == VT_CHILD_TIMEOUT)) {
@@ -268,21 +314,38 @@ run_done(struct cp_state *st, struct cp_slot *sl, int code)
 		    st->s.out);
 		return (-1);
 	}
+	if (vt_camp_is_failure(&r) && sl->cfg.sched == VT_SCHED_FREE)
+		cp_handoff_note(st, sl->cell, &r);
 	if (vt_camp_is_failure(&r) && sl->seed < cl->best) {
 		cl->best = sl->seed;
 		if (!st->s.keep_going) {
 			cl->stopped = true;
 			/* Higher seeds cannot be the lowest: stop them. */
-			for (uint64_t j = 0; j < st->s.jobs; j++) {
-				struct cp_slot *o = &st->slots[j];
+			for (uint64_t i = 0; i < st->s.jobs; i++) {
+				struct cp_slot *o = &st->slots[i];
 
-				if (o->k.pid != 0 && o->cell == sl->cell &&
-				    o->seed > sl->seed && !o->killed) {
+				if (o->k.pid != 0 && o->kind == CP_RUN &&
+				    o->cell == sl->cell && o->seed > sl->seed &&
+				    !o->killed) {
 					(void) kill(o->k.pid, SIGKILL);
 					o->killed = true;
 				}
 			}
 		}
+	}
+	if (recheck_due(st, sl, &r)) {
+		/* The same configuration again, in the same slot. */
+		sl->kind = CP_RECHECK;
+		sl->first_code = r.code;
+		sl->first_steps = r.steps;
+		snprintf(sl->first_check, sizeof (sl->first_check), "%s",
+		    r.check);
+		snprintf(sl->first_hash, sizeof (sl->first_hash), "%s", r.hash);
+		/* Test hook: a perturbed second run must be reported. */
+		if (getenv("VMTORTURE_TEST_RECHECK_PERTURB") != NULL)
+			sl->cfg.sched_seed++;
+		if (cp_start(st, j) != 0)
+			return (-1);
 	}
 	return (0);
 }
@@ -330,8 +393,7 @@ write_end(struct cp_state *st, double secs)
 	    st->s.shard_text));
 	json_object_object_add(o, "runs", json_object_new_uint64(st->runs));
 	json_object_object_add(o, "cut", json_object_new_uint64(st->cut));
-	json_object_object_add(o, "seconds", json_object_new_double(
-	    (double)(int64_t)(secs * 1000 + 0.5) / 1000));
+	json_object_object_add(o, "seconds", vt_camp_json_secs(secs));
 	fprintf(st->out, "%s\n", json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(st->out);
@@ -349,7 +411,8 @@ validate(struct cp_state *st)
 		cs_cell_name(&st->s, c, st->cells[c].name,
 		    sizeof (st->cells[c].name));
 		st->cells[c].best = UINT64_MAX;
-		if (cell_config(st, c, 1, buf, &cfg) != 0)
+		st->cells[c].handoff = -1;
+		if (cp_cell_config(st, c, 1, NULL, 0, buf, &cfg) != 0)
 			return (-1);	/* the parser said why, in one line */
 		if (vt_camp_agg_cell(&st->agg, st->cells[c].name) != 0)
 			return (-1);
@@ -371,8 +434,12 @@ vt_campaign_main(int argc, char **argv)
 		return (prc > 0 ? VT_EXIT_PASS : VT_EXIT_USAGE);
 	st.ncells = cs_ncells(&st.s);
 	st.cells = calloc((size_t)st.ncells, sizeof (*st.cells));
-	if (st.cells == NULL)
+	st.ho = calloc((size_t)st.ncells, sizeof (*st.ho));
+	if (st.cells == NULL || st.ho == NULL) {
+		free(st.cells);
+		free(st.ho);
 		return (VT_EXIT_INTERNAL);
+	}
 	/* A free run's length: a quarter of a cell's share, 0.25-1 s. */
 	st.free_secs = st.s.have_seeds ? 0.5 : fmin(1.0, fmax(0.25,
 	    st.s.budget * (double)st.s.jobs / st.ncells / 4));
@@ -414,15 +481,22 @@ vt_campaign_main(int argc, char **argv)
 		int j, code;
 
 		for (j = 0; j < (int)st.s.jobs; j++) {
-			int c;
+			int c, h;
 
 			if (st.slots[j].k.pid != 0)
 				continue;
+			/* Hand-offs first, on at most half the jobs. */
+			if ((h = cp_handoff_start(&st, j)) < 0) {
+				rc = VT_EXIT_INTERNAL;
+				goto out;
+			}
+			if (h > 0)
+				continue;
 			c = next_cell(&st, vt_child_now());
 			if (c < 0)
-				break;
-			if (start_run(&st, &st.slots[j], j, c,
-			    cell_seed(&st, c, st.cells[c].next), false) != 0) {
+				continue;
+			if (start_run(&st, j, c, cell_seed(&st, c,
+			    st.cells[c].next)) != 0) {
 				rc = VT_EXIT_INTERNAL;
 				goto out;
 			}
@@ -436,20 +510,25 @@ vt_campaign_main(int argc, char **argv)
 			rc = VT_EXIT_INTERNAL;
 			goto out;
 		}
-		if (run_done(&st, &st.slots[j], code) != 0) {
+		if (run_done(&st, j, code) != 0) {
 			rc = VT_EXIT_INTERNAL;
 			goto out;
 		}
 	}
 	secs = vt_child_now() - st.t0;
+	cp_handoff_finish(&st);
 	write_end(&st, secs);
 	vt_camp_agg_print(&st.agg, stdout);
+	if (st.rechecks > 0)
+		printf("determinism: %" PRIu64 " controlled runs run twice, %"
+		    PRIu64 " differed%s\n", st.rechecks, st.nondet, st.nondet ?
+		    " (HARNESS BUG: see stderr)" : "");
 	printf("campaign: %" PRIu64 " runs in %.1f s (%.2f runs/s at --jobs %"
 	    PRIu64 ")%s, shard %s; JSON lines in %s\n", st.runs, secs,
 	    secs > 0 ? (double)st.runs / secs : 0.0, st.s.jobs,
 	    st.cut ? " (runs cut by the budget's end not counted)" : "",
 	    st.s.shard_text, st.s.out);
-	rc = st.errors ? VT_EXIT_INTERNAL : st.agg.fails ? VT_EXIT_FAIL :
+	rc = st.errors || st.nondet ? VT_EXIT_INTERNAL : st.agg.fails ? VT_EXIT_FAIL :
 	    VT_EXIT_PASS;
 out:
 	for (uint64_t j = 0; j < st.s.jobs; j++)
@@ -465,6 +544,7 @@ out1:
 out0:
 	vt_camp_agg_free(&st.agg);
 	free(st.cells);
+	free(st.ho);
 	fflush(stdout);
 	return (rc);
 }

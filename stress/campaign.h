@@ -34,7 +34,8 @@ struct vt_camp_run {
 	int		code;		/* exit code */
 	char		replay[VT_CAMP_REPLAY];
 	char		hash[24];	/* controlled: trace hash */
-	const char	*note;		/* NULL, or "handoff", "recheck" */
+	const char	*note;		/* the line's type: NULL "run", or
+					   "recheck", "recheck-mismatch" */
 };
 
 /* Is this result a failure of the port (fail, hang, timeout)? */
@@ -49,6 +50,9 @@ bool vt_camp_is_failure(const struct vt_camp_run *r);
  */
 void vt_camp_signature(const char *check, const char *message,
     const char *errpath, char *sig, size_t len);
+
+/* Seconds to the millisecond as a json-c number (void *: no json-c here). */
+void *vt_camp_json_secs(double secs);
 
 /* Write r as one JSON line to f (flushed). 0, or -1 on a write error. */
 int vt_camp_write_run(FILE *f, const struct vt_camp_run *r);

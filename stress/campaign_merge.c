@@ -147,7 +147,8 @@ vt_merge_main(int argc, char **argv)
 	struct seen seen;
 	char *key = NULL, *line = NULL;
 	size_t cap = 0;
-	uint64_t nshards = 0, dups = 0, files = 0;
+	uint64_t nshards = 0, dups = 0, files = 0, rechecks = 0, nondet = 0;
+	double d;
 	double wall = 0;
 	int rc = VT_EXIT_USAGE;
 
@@ -254,9 +255,21 @@ vt_merge_main(int argc, char **argv)
 					goto out;
 				}
 				dups += dup;
-			} else if (strcmp(type, "end") == 0) {
-				double d;
+			} else if (strcmp(type, "recheck") == 0 ||
+			    strcmp(type, "recheck-mismatch") == 0) {
+				rechecks++;
+				nondet += type[7] != '\0';
+			} else if (strcmp(type, "handoff") == 0) {
+				const char *rp = str_of(o, "shrunk");
 
+				if (rp == NULL)
+					rp = str_of(o, "replay");
+				printf("handoff: %s seed %.0f (%s): %s\n",
+				    str_of(o, "cell") ? str_of(o, "cell") : "?",
+				    num_of(o, "seed", &d) ? d : 0.0,
+				    str_of(o, "check") ? str_of(o, "check") : "?",
+				    rp != NULL ? rp : "not reproduced");
+			} else if (strcmp(type, "end") == 0) {
 				if (num_of(o, "seconds", &d) && d > wall)
 					wall = d;
 			}
@@ -276,9 +289,13 @@ vt_merge_main(int argc, char **argv)
 			printf("merge: note: shard %" PRIu64 "/%" PRIu64 " is "
 			    "missing\n", s, nshards);
 	vt_camp_agg_print(&agg, stdout);
+	if (rechecks > 0)
+		printf("determinism: %" PRIu64 " controlled runs run twice, %"
+		    PRIu64 " differed%s\n", rechecks, nondet, nondet ?
+		    " (HARNESS BUG)" : "");
 	printf("merge: longest shard %.1f s, %.1f child-seconds in all\n", wall,
 	    agg.child_seconds);
-	rc = agg.errors ? VT_EXIT_INTERNAL : agg.fails ? VT_EXIT_FAIL :
+	rc = agg.errors || nondet ? VT_EXIT_INTERNAL : agg.fails ? VT_EXIT_FAIL :
 	    VT_EXIT_PASS;
 out:
 	free(line);

@@ -122,13 +122,23 @@ vt_camp_signature(const char *check, const char *message,
 	snprintf(sig, len, "%s | %s | %s", check, site, frames);
 }
 
+void *
+vt_camp_json_secs(double secs)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof (buf), "%.3f", secs);
+	return (json_object_new_double_s(strtod(buf, NULL), buf));
+}
+
 int
 vt_camp_write_run(FILE *f, const struct vt_camp_run *r)
 {
 	json_object *o = json_object_new_object();
 	int rc;
 
-	json_object_object_add(o, "type", json_object_new_string("run"));
+	json_object_object_add(o, "type", json_object_new_string(
+	    r->note != NULL ? r->note : "run"));
 	json_object_object_add(o, "cell", json_object_new_string(r->cell));
 	json_object_object_add(o, "strategy",
 	    json_object_new_string(r->strategy));
@@ -138,16 +148,12 @@ vt_camp_write_run(FILE *f, const struct vt_camp_run *r)
 	    json_object_new_string(r->check) : NULL);
 	json_object_object_add(o, "signature", r->sig[0] ?
 	    json_object_new_string(r->sig) : NULL);
-	json_object_object_add(o, "seconds", json_object_new_double(
-	    (double)(int64_t)(r->seconds * 1000 + 0.5) / 1000));
+	json_object_object_add(o, "seconds", vt_camp_json_secs(r->seconds));
 	json_object_object_add(o, "steps", json_object_new_uint64(r->steps));
 	json_object_object_add(o, "exit_code", json_object_new_int(r->code));
 	json_object_object_add(o, "trace_hash", r->hash[0] ?
 	    json_object_new_string(r->hash) : NULL);
 	json_object_object_add(o, "replay", json_object_new_string(r->replay));
-	if (r->note != NULL)
-		json_object_object_add(o, "note",
-		    json_object_new_string(r->note));
 	rc = fprintf(f, "%s\n", json_object_to_json_string_ext(o,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)) < 0 ||
 	    fflush(f) != 0 ? -1 : 0;

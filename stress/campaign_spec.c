@@ -443,7 +443,7 @@ cs_parse(struct cs_spec *s, int argc, char **argv)
 	s->nshards = 1;
 	snprintf(s->shard_text, sizeof (s->shard_text), "0/1");
 	s->handoff = true;
-	s->handoff_seeds = 200;
+	s->handoff_seeds = 100;
 	s->recheck = 10;
 	(void) set_scenarios(s, "all");
 	(void) set_strategies(s, "free random pct:3 pct:10 pos");

@@ -189,36 +189,6 @@ seed_config(const struct vt_config *base, const struct hunt_args *h,
 	}
 }
 
-/* Hand the failing run to shrink: its replay options, then shrink's. */
-static void
-shrink_failure(const struct vt_config *c, const struct hunt_args *h)
-{
-	char **words, **args;
-	int n, k = 0;
-
-	words = vt_config_argv(c, false, false, &n);
-	args = words != NULL ? calloc((size_t)n + 5, sizeof (char *)) : NULL;
-	if (args == NULL) {
-		vt_config_argv_free(words);
-		fprintf(stderr, "vmtorture hunt: out of memory\n");
-		return;
-	}
-	/* words: "run" SCENARIO ...; shrink takes SCENARIO ... */
-	for (int i = 1; i < n; i++)
-		args[k++] = words[i];
-	if (h->out != NULL) {
-		args[k++] = (char *)(uintptr_t)"--out";
-		args[k++] = (char *)(uintptr_t)h->out;
-	}
-	if (h->max_runs != NULL) {
-		args[k++] = (char *)(uintptr_t)"--max-runs";
-		args[k++] = (char *)(uintptr_t)h->max_runs;
-	}
-	(void) vt_shrink_main(k, args);
-	free(args);
-	vt_config_argv_free(words);
-}
-
 int
 vt_hunt_main(int argc, char **argv)
 {
@@ -397,7 +367,8 @@ vt_hunt_main(int argc, char **argv)
 				    "has no schedule to shrink (try "
 				    "--sched-seeds with --sched pct)\n");
 			else
-				shrink_failure(&bestcfg, &h);
+				(void) vt_shrink_config(&bestcfg, NULL, h.out,
+				    h.max_runs);
 		}
 	} else {
 		printf("hunt: no failure in %ss %" PRIu64 "-%" PRIu64

@@ -116,6 +116,14 @@ int vt_replay_main(int argc, char **argv);
 int vt_shrink_main(int argc, char **argv);
 
 /*
+ * Shrink the failing controlled run c (its replay options) with shrink's
+ * options trace, out and max_runs (NULL: shrink's defaults), as hunt
+ * --shrink and campaign hand-offs do.  Returns shrink's exit code.
+ */
+int vt_shrink_config(const struct vt_config *c, const char *trace,
+    const char *out, const char *max_runs);
+
+/*
  * `vmtorture selftest [--budget T] [--only NAME,...] [--jobs N] [--json
  * FILE]`: the bug catalogue's blind campaign (selftest.c).  0 every mutant
  * caught and the control passed, 1 otherwise, 2 usage, 4 harness failure.

@@ -382,3 +382,38 @@ out:
 	free(user);
 	return (rc);
 }
+
+int
+vt_shrink_config(const struct vt_config *c, const char *trace,
+    const char *out, const char *max_runs)
+{
+	char **words, **args;
+	int n, k = 0, rc;
+
+	words = vt_config_argv(c, false, false, &n);
+	args = words != NULL ? calloc((size_t)n + 7, sizeof (char *)) : NULL;
+	if (args == NULL) {
+		vt_config_argv_free(words);
+		fprintf(stderr, "vmtorture shrink: out of memory\n");
+		return (VT_EXIT_INTERNAL);
+	}
+	/* words: "run" SCENARIO ...; shrink takes SCENARIO ... */
+	for (int i = 1; i < n; i++)
+		args[k++] = words[i];
+	if (trace != NULL) {
+		args[k++] = (char *)(uintptr_t)"--trace";
+		args[k++] = (char *)(uintptr_t)trace;
+	}
+	if (out != NULL) {
+		args[k++] = (char *)(uintptr_t)"--out";
+		args[k++] = (char *)(uintptr_t)out;
+	}
+	if (max_runs != NULL) {
+		args[k++] = (char *)(uintptr_t)"--max-runs";
+		args[k++] = (char *)(uintptr_t)max_runs;
+	}
+	rc = vt_shrink_main(k, args);
+	free(args);
+	vt_config_argv_free(words);
+	return (rc);
+}

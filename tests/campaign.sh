@@ -9,11 +9,15 @@
 #  - --shard auto reads Slurm, Kubernetes and GNU parallel variables;
 #  - with --lock busted every cell fails and each check has one row;
 #  - a --budget campaign ends on time with one JSON line per run;
-#  - a campaign file runs; a bad one names FILE:LINE, exit 2.
+#  - a campaign file runs; a bad one names FILE:LINE, exit 2;
+#  - --recheck runs controlled runs twice: all agree, and a perturbed
+#    second run (test hook) is a loud harness bug, exit 4;
+#  - a free-mode failure is handed to controlled mode: its replay line and
+#    its shrunk schedule fail again.
 V=${1:?usage: campaign.sh PATH-TO-VMTORTURE}
 T=$(mktemp -d "${TMPDIR:-/tmp}/campaign.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-echo "1..10"
+echo "1..12"
 
 bad=0
 for a in "--budget 0" "--strategies pct:0" "--scenarios nope" "--shard 4/4" \
@@ -112,7 +116,7 @@ fi
 # The busted lock: every cell fails; one row per check.  Controlled
 # strategies only: a short free-mode run on a loaded machine may finish
 # with its workers never overlapping, and then even no lock at all passes.
-"$V" campaign --seeds 1-3 --jobs 2 --lock busted \
+"$V" campaign --seeds 1-3 --jobs 2 --lock busted --no-handoff \
     --strategies random,pct:3,pct:10 --out "$T/b.jsonl" \
     >"$T/b.out" 2>&1
 rc=$?
@@ -121,7 +125,7 @@ failing=$(awk '$1 ~ /\/default\// && $3 ~ /^[1-9]/' "$T/b.out" | wc -l)
 checks=$(sed -n 's/^checks: //p' "$T/b.out")
 rows=$(sed -n '/^checks:/,/^RESULT/p' "$T/b.out" | grep -c '^  ')
 sed -n '/^checks:/,$p' "$T/b.out" | sed 's/^/# /'
-if [ $rc -eq 1 ] && [ "$cells" -ge 16 ] && [ "$failing" -eq "$cells" ] &&
+if [ $rc -eq 1 ] && [ "$cells" -ge 20 ] && [ "$failing" -eq "$cells" ] &&
     [ -n "$checks" ] && [ "$rows" -eq "$checks" ]; then
 	echo "ok 6 - --lock busted: all $cells cells fail; $checks checks, one row each"
 else
@@ -194,5 +198,48 @@ if [ $rc -eq 2 ] && [ "$(wc -l <"$T/e")" -eq 1 ] && grep -q 'bad.ini:3: unknown 
 	echo "ok 10 - a bad campaign file: FILE:LINE, exit 2"
 else
 	echo "not ok 10 - bad campaign file: exit $rc: $(head -2 "$T/e")"
+fi
+"$V" campaign --scenarios pageunload --strategies random,pct:3 --seeds 1-3 \
+    --recheck 1 --out "$T/r.jsonl" >"$T/r.out" 2>&1
+rc=$?
+n=$(grep -c '"type":"recheck"' "$T/r.jsonl")
+VMTORTURE_TEST_RECHECK_PERTURB=1 "$V" campaign --scenarios pageunload \
+    --strategies random --seeds 1-2 --recheck 1 --out "$T/r2.jsonl" \
+    >"$T/r2.out" 2>"$T/r2.err"
+rc2=$?
+if [ $rc -eq 0 ] && [ "$n" -eq 6 ] && grep -q '^determinism: 6 controlled runs run twice, 0 differed' "$T/r.out" &&
+    [ $rc2 -eq 4 ] && grep -q 'HARNESS BUG: controlled mode is not deterministic' "$T/r2.err" &&
+    grep -q '"type":"recheck-mismatch"' "$T/r2.jsonl"; then
+	echo "ok 11 - --recheck 1: 6 runs twice, all agree; a perturbed second run: harness bug, exit 4"
+else
+	echo "not ok 11 - recheck: exit $rc ($n rechecks), perturbed: exit $rc2: $(head -1 "$T/r2.err")"
+fi
+
+"$V" campaign --scenarios map-unmap --strategies free --seeds 1-10 --lock busted \
+    --jobs 2 --handoff-seeds 20 --out "$T/h.jsonl" >"$T/h.out" 2>&1
+sed -n '/^handoff/,/^  shrunk/p' "$T/h.out" | sed 's/^/# /'
+line=$(python3 -c '
+import json, sys
+for ln in open(sys.argv[1]):
+    d = json.loads(ln)
+    if d["type"] == "handoff" and d["reproduced"]:
+        print(d["check"] + "|" + d["replay"] + "|" + (d["shrunk"] or ""))
+        break
+' "$T/h.jsonl")
+check=${line%%|*}
+rest=${line#*|}
+replay=${rest%%|*}
+shrunk=${rest#*|}
+# shellcheck disable=SC2086
+"$V" ${replay#vmtorture } -q >"$T/h1.out" 2>&1
+rc1=$?
+# shellcheck disable=SC2086
+"$V" ${shrunk#vmtorture } -q >"$T/h2.out" 2>&1
+rc2=$?
+if [ -n "$replay" ] && [ -n "$shrunk" ] && [ $rc1 -eq 1 ] && [ $rc2 -eq 1 ] &&
+    grep -q "^RESULT: FAIL" "$T/h1.out" && grep -q "^RESULT: FAIL" "$T/h2.out"; then
+	echo "ok 12 - a free failure ($check) handed to controlled mode: its replay line and shrunk schedule fail again"
+else
+	echo "not ok 12 - hand-off: '$replay' exit $rc1, shrunk '$shrunk' exit $rc2"
 fi
 exit 0

@@ -60,7 +60,7 @@ usage(FILE *f)
 	    "                                          every mutant of the bug "
 	    "catalogue caught?\n"
 	    "       vmtorture campaign [-f FILE] [--scenarios ...] [--strategies "
-	    "free,random,pct:D]\n"
+	    "free,random,pct:D,pos]\n"
 	    "                      [--budget T | --seeds A-B] [--jobs N] "
 	    "[--shard I/N|auto] [run options]\n"
 	    "                                          a matrix of cells over "
