@@ -74,7 +74,39 @@
 	    "one CAS instead of the loop: a REF/MOD update by the MMU leaves the PTE valid") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
-	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it")
+	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \
+	/* amap mutants (uvm_amap.c 2005) */				\
+	X(AMAP_COPY_NO_RECHECK, "amap-copy-no-recheck", "amap", "amap_copy", \
+	    "recheck", "audit",						\
+	    "after locking the source amap, copies without re-checking am_ref == 1 (the count drops to 0 unwiped)") \
+	X(AMAP_WIPERANGE_UNLOCKED_REF, "amap-wiperange-unlocked-ref",	\
+	    "amap", "amap_wiperange", "unlocked-write", "audit",	\
+	    "drops an anon's an_ref without taking its an_lock")		\
+	X(AMAP_SWAPOFF_NO_FLAG, "amap-swapoff-no-flag", "amap",		\
+	    "amap_swap_off", "no-hold", "crash",			\
+	    "unlocks the amap for the page-in without setting AMAP_SWAPOFF (amap_wipeout frees it underneath)") \
+	X(AMAP_WIPEOUT_EARLY_UNLOCK, "amap-wipeout-early-unlock", "amap",	\
+	    "amap_wipeout", "early-unlock", "crash",			\
+	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)") \
+	/* vpm mutants (vpm.c 2009) */					\
+	X(FREE_VPMAP_NO_SIGNAL, "free-vpmap-no-signal", "vpm", "free_vpmap",	\
+	    "lost-wakeup", "hang",					\
+	    "puts the vpmap back on the release queue without waking a thread asleep on vpm_free_cv") \
+	X(GET_FREE_VPMAP_KEEP_VPMREF, "get-free-vpmap-keep-vpmref", "vpm",	\
+	    "get_free_vpmap", "wrong-clear", "audit:vpm-pageref",		\
+	    "reuses a vpmap without clearing the previous page's p_vpmref") \
+	X(FREE_VPMAP_WRONG_NDXFLG, "free-vpmap-wrong-ndxflg", "vpm",	\
+	    "free_vpmap", "recheck", "audit:vpm-freelist",		\
+	    "records the other queue in vpm_ndxflg than the release queue it links the vpmap on") \
+	X(VPM_RMFREELIST_UNLOCKED, "vpm-rmfreelist-unlocked", "vpm",	\
+	    "VPMAP_RMFREELIST", "unlocked-write", "audit:vpm-queue",	\
+	    "unlinks a vpmap from its free queue without the queue's vpmq_mtx") \
+	X(GET_VPMAP_NO_RECHECK, "get-vpmap-no-recheck", "vpm", "get_vpmap",	\
+	    "recheck", "panic",						\
+	    "uses the vpmap p_vpmref names without checking that it still caches the page") \
+	X(VPM_UNMAP_NO_SETMOD, "vpm-unmap-no-setmod", "vpm",		\
+	    "vpm_unmap_pages", "wrong-clear", "vpm-data",		\
+	    "marks a page written through vpm referenced only, not modified, so it is evicted unwritten")
 
 enum vt_mutant {
 #define VT_MUTANT_ENUM(id, ...)	VT_MUT_##id,

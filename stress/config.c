@@ -21,6 +21,7 @@
 #include "run.h"
 #include "subsys.h"
 #include "../locks/lockops.h"
+#include "../locks/lockstat.h"
 #include "../base/inject.h"
 
 #define OFF(f)	offsetof(struct vt_config, f)
@@ -98,6 +99,21 @@ const struct vt_param vt_engine_params[] = {
 	{ "lockdep-edges", 0, VT_P_STR, OFF(lockdep_edges), 0, 0, "FILE",
 	    "write the lock-class edges the run saw (\"A -> B site\" lines) "
 	    "to FILE at its end", VT_PF_OUTPUT, 0 },
+	{ "lockstat", 0, VT_P_BOOL, OFF(lockstat), 0, 0, NULL,
+	    "time every mutex (wait, hold) and name the contending call sites; "
+	    "tables per lock class and hottest buckets in the report (controlled "
+	    "mode: times in schedule steps)", VT_PF_OUTPUT, 0 },
+	{ "lockstat-top", 0, VT_P_U32, OFF(lockstat_top), 1, 16, "N",
+	    "--lockstat: show the N hottest buckets of each lock table",
+	    VT_PF_OUTPUT, 5 },
+	{ "lockstat-hold-every", 0, VT_P_POW2, OFF(lockstat_hold_every), 1,
+	    1024, "N", "--lockstat: time the hold of one acquisition in N of "
+	    "each mutex (1: every one; waits are always timed)", VT_PF_OUTPUT,
+	    VT_LOCKSTAT_HOLD_EVERY },
+	{ "hash-spread", 0, VT_P_BOOL, OFF(hash_spread), 0, 0, NULL,
+	    "report how the run's pages, mappings and tables fall on the "
+	    "buckets of each hash and lock table (histogram, max/mean, "
+	    "chi-square against uniform)", VT_PF_OUTPUT, 0 },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "NAME",
 	    "switch on a mutant of the bug catalogue (repeatable, or a comma list; see `vmtorture list`)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",

@@ -55,6 +55,10 @@ struct vt_config {
 	double		watchdog;		/* --watchdog S */
 	bool		lockdep;		/* --lockdep: the lock-order check */
 	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
+	bool		lockstat;		/* --lockstat: wait/hold times, sites */
+	uint32_t	lockstat_top;		/* --lockstat-top N: hottest buckets shown */
+	uint32_t	lockstat_hold_every;	/* --lockstat-hold-every N: holds timed */
+	bool		hash_spread;		/* --hash-spread: bucket occupancy */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */

@@ -144,4 +144,11 @@ int vt_campaign_main(int argc, char **argv);
  */
 int vt_merge_main(int argc, char **argv);
 
+/*
+ * `vmtorture sweep SCENARIO --X-locks LIST ... [run options]` (sweep.c):
+ * the grid of lock-table sizes, its model and the recommended size.  0, 1
+ * a child's check failed, 2 usage, 4 harness failure.
+ */
+int vt_sweep_main(int argc, char **argv);
+
 #endif /* VT_STRESS_RUN_H */

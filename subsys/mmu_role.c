@@ -20,10 +20,19 @@ static void
 mmu_op(struct vt_worker *w)
 {
 	uint32_t cpu = w->role_rank;
-	struct vt_world_as *wa = vt_world_as_enter(w, RW_READER);
+	struct vt_world_as *wa;
 	hat_t *hat;
 	uint32_t n;
 
+	/*
+	 * A scenario without user address spaces (amap-*, vpm-*) has
+	 * nothing to walk: the CPU idles.
+	 */
+	if (vt_world.w_nas == 0) {
+		vt_worker_yield();
+		return;
+	}
+	wa = vt_world_as_enter(w, RW_READER);
 	if (wa == NULL) {
 		vt_worker_yield();
 		return;

@@ -113,9 +113,11 @@ else
 	echo "not ok 5 - --shard auto: $ok/3 right, no total: exit $rc"
 fi
 
-# The busted lock: every cell fails; one row per check.
-# (A free run with the busted lock may pass: seeds 1-10, to the first failure.)
-"$V" campaign --seeds 1-10 --jobs 2 --lock busted --no-handoff --out "$T/b.jsonl" \
+# The busted lock: every cell fails; one row per check.  Controlled
+# strategies only: a short free-mode run on a loaded machine may finish
+# with its workers never overlapping, and then even no lock at all passes.
+"$V" campaign --seeds 1-3 --jobs 2 --lock busted \
+    --strategies random,pct:3,pct:10 --out "$T/b.jsonl" \
     >"$T/b.out" 2>&1
 rc=$?
 cells=$(awk '$1 ~ /\/default\// && $2 ~ /^[0-9]+$/' "$T/b.out" | wc -l)
@@ -123,7 +125,7 @@ failing=$(awk '$1 ~ /\/default\// && $3 ~ /^[1-9]/' "$T/b.out" | wc -l)
 checks=$(sed -n 's/^checks: //p' "$T/b.out")
 rows=$(sed -n '/^checks:/,/^RESULT/p' "$T/b.out" | grep -c '^  ')
 sed -n '/^checks:/,$p' "$T/b.out" | sed 's/^/# /'
-if [ $rc -eq 1 ] && [ "$cells" -ge 20 ] && [ "$failing" -eq "$cells" ] &&
+if [ $rc -eq 1 ] && [ "$cells" -ge 12 ] && [ "$failing" -eq "$cells" ] &&
     [ -n "$checks" ] && [ "$rows" -eq "$checks" ]; then
 	echo "ok 6 - --lock busted: all $cells cells fail; $checks checks, one row each"
 else
