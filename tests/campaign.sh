@@ -125,7 +125,7 @@ failing=$(awk '$1 ~ /\/default\// && $3 ~ /^[1-9]/' "$T/b.out" | wc -l)
 checks=$(sed -n 's/^checks: //p' "$T/b.out")
 rows=$(sed -n '/^checks:/,/^RESULT/p' "$T/b.out" | grep -c '^  ')
 sed -n '/^checks:/,$p' "$T/b.out" | sed 's/^/# /'
-if [ $rc -eq 1 ] && [ "$cells" -ge 20 ] && [ "$failing" -eq "$cells" ] &&
+if [ $rc -eq 1 ] && [ "$cells" -ge 12 ] && [ "$failing" -eq "$cells" ] &&
     [ -n "$checks" ] && [ "$rows" -eq "$checks" ]; then
 	echo "ok 6 - --lock busted: all $cells cells fail; $checks checks, one row each"
 else
