@@ -59,7 +59,15 @@ extern uintptr_t	_userlimit;
 extern kmutex_t		hat_list_lock;
 extern kcondvar_t	hat_list_cv;
 
-/* Reserve rules (digest §2.5). */
+/*
+ * Reserve rules (digest §2.5).
+ * PORT: the kernel's USE_HAT_RESERVES() also has vmem_is_populator(), and its
+ * t_hatdepth exceeds 1 when kmem, growing a slab, maps the page into the
+ * kernel hat from inside a HAT operation.  The simulated kmem never calls the
+ * HAT, so after boot this is false and the reserve-only branches of
+ * hment_alloc/hment_free/htable_alloc/htable_free are unreachable (see
+ * doc/hat-fidelity.md).
+ */
 extern uint_t use_boot_reserve;
 extern uint_t can_steal_post_boot;
 #define USE_HAT_RESERVES() \

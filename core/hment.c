@@ -1008,16 +1008,16 @@ hment_steal(void)
 		if (pp->p_embed == 0) {
 			for (hm = pp->p_mapping; hm != NULL; hm = hm->hm_next) {
 				ht = hm->hm_htable;
-				if (VT_RACY_LOAD(ht->ht_hat) != kas.a_hat &&
+				victim = VT_RACY_LOAD(ht->ht_hat);
+				if (victim != kas.a_hat &&
 				    VT_RACY_LOAD(ht->ht_busy) == 0 &&
 				    VT_RACY_LOAD(ht->ht_lock_cnt) == 0) {
 					/* PORT: --hat-fix hment-steal-victim. */
 					if ((vt_hat_fix &
 					    VT_HAT_FIX_HMENT_STEAL_VICTIM) != 0 &&
-					    !hment_steal_pin(VT_RACY_LOAD(ht->ht_hat))) {
+					    !hment_steal_pin(victim)) {
 						continue;
 					}
-					victim = VT_RACY_LOAD(ht->ht_hat);
 					found_one = 1;
 					break;
 				}
