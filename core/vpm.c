@@ -720,14 +720,13 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 			base = segkpm_create_va(baseoff);
 			if ((error = VOP_GETPAGE(vp, baseoff, tlen, &prot, pplist,
 			    tlen, segkmap, base, rw, CRED(), NULL)) != 0) {
-				VPM_DEBUG(vpmd_getpagefailed);
 				pplist[0] = NULL;
+				VPM_DEBUG(vpmd_getpagefailed);
 			}
 			break;
-		} else {
-			pplist[i] = pp;
-			baseoff += MMU_PAGESIZE;
 		}
+		pplist[i] = pp;
+		baseoff += MMU_PAGESIZE;
 	}
 
 	if (error != 0) {
@@ -738,15 +737,15 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 		return (error);
 	}
 
-	for (i = 0; pplist[i] != NULL; i++) {
-		if (vpm_cache_enable) {
-			vpm = get_vpmap(pplist[i]);
-			vml[i].vs_data = (void *)&vpm->vpm_pp;
+	for (i = 0; (pp = pplist[i]) != NULL; i++) {
+		if (!vpm_cache_enable) {
+			VT_RACY_STORE(pp->p_vpmref, (uint_t)0);
+			vml[i].vs_data = (void *)pp;
 		} else {
-			vml[i].vs_data = (void *)pplist[i];
-			VT_RACY_STORE(pplist[i]->p_vpmref, (uint_t)0);
+			vpm = get_vpmap(pp);
+			vml[i].vs_data = (void *)&vpm->vpm_pp;
 		}
-		vml[i].vs_addr = hat_kpm_mapin(pplist[i], NULL);
+		vml[i].vs_addr = hat_kpm_mapin(pp, NULL);
 		vml[i].vs_len = MMU_PAGESIZE;
 	}
 	vml[i].vs_data = NULL;
@@ -763,17 +762,14 @@ vpm_map_pages(struct vnode *vp, u_offset_t off, size_t len, int fetchpage,
 void
 vpm_unmap_pages(vmap_t vml[], enum seg_rw rw)
 {
-	int i;
 	struct vpmap *vpm;
 	kmutex_t *mtx;
 	page_t *pp;
 
-	for (i = 0; vml[i].vs_data != NULL; i++) {
-		ASSERT(IS_KPM_ADDR(vml[i].vs_addr));
-		if (vpm_cache_enable)
-			pp = *((page_t **)vml[i].vs_data);
-		else
-			pp = (page_t *)vml[i].vs_data;
+	for (vmap_t *v = vml; v->vs_data != NULL; v++) {
+		ASSERT(IS_KPM_ADDR(v->vs_addr));
+		pp = vpm_cache_enable ? *(page_t **)v->vs_data :
+		    (page_t *)v->vs_data;
 
 		/* vpm pages take no faults, so set ref/mod here. */
 		if (rw == S_WRITE) {
@@ -786,22 +782,21 @@ vpm_unmap_pages(vmap_t vml[], enum seg_rw rw)
 			hat_setref(pp);
 		}
 
+		hat_kpm_mapout(pp, NULL, v->vs_addr);
 		if (vpm_cache_enable) {
-			vpm = (struct vpmap *)(void *)((char *)vml[i].vs_data -
+			/* vs_data points at the vpmap's vpm_pp. */
+			vpm = (struct vpmap *)(void *)((char *)v->vs_data -
 			    offsetof(struct vpmap, vpm_pp));
-			hat_kpm_mapout(pp, NULL, vml[i].vs_addr);
 			page_unlock(pp);
-			mtx = VPMAPMTX(vpm);
-			mutex_enter(mtx);
+			mutex_enter(mtx = VPMAPMTX(vpm));
 			if (--vpm->vpm_refcnt == 0)
 				free_vpmap(vpm);
 			mutex_exit(mtx);
 		} else {
-			hat_kpm_mapout(pp, NULL, vml[i].vs_addr);
-			(void) page_release(pp, 1);
+			(void) page_release(pp, B_TRUE);
 		}
-		vml[i].vs_data = NULL;
-		vml[i].vs_addr = NULL;
+		v->vs_addr = NULL;
+		v->vs_data = NULL;
 	}
 }
 
@@ -815,12 +810,10 @@ int
 vpm_data_copy(struct vnode *vp, u_offset_t off, size_t len, struct uio *uio,
     int fetchpage, int *newpage, int zerostart, enum seg_rw rw)
 {
-	int error;
+	enum uio_rw uiorw = rw == S_WRITE ? UIO_WRITE : UIO_READ;
 	struct vmap vml[MINVMAPS];
-	enum uio_rw uiorw;
-	int npages = 0;
+	int error, npages = 0;
 
-	uiorw = (rw == S_WRITE) ? UIO_WRITE : UIO_READ;
 	error = vpm_map_pages(vp, off, (uint_t)len, fetchpage, vml, MINVMAPS,
 	    &npages, rw);
 	if (newpage != NULL)
@@ -864,25 +857,18 @@ vpm_data_copy(struct vnode *vp, u_offset_t off, size_t len, struct uio *uio,
 int
 vpm_sync_pages(struct vnode *vp, u_offset_t off, size_t len, uint_t flags)
 {
-	int bflags = 0;
-	int error = 0;
 	size_t psize = (len + PAGEOFFSET) & PAGEMASK;
+	int bflags = 0;
 
-	if (vp->v_type == VBLK)
+	if (vp->v_type == VBLK)		/* use the common block vnode */
 		vp = common_specvp(vp);
-
-	if ((flags & ~SM_DONTNEED) != 0) {
-		if (flags & SM_ASYNC)
-			bflags |= B_ASYNC;
-		if (flags & SM_INVAL)
-			bflags |= B_INVAL;
-		if (flags & SM_DESTROY)
-			bflags |= (B_INVAL | B_TRUNC);
-		if (flags & SM_FREE)
-			bflags |= B_FREE;
-		if (flags & SM_DONTNEED)
-			bflags |= B_DONTNEED;
-		error = VOP_PUTPAGE(vp, off, psize, bflags, CRED(), NULL);
-	}
-	return (error);
+	/* SM_DONTNEED alone asks for nothing. */
+	if ((flags & ~SM_DONTNEED) == 0)
+		return (0);
+	bflags |= (flags & SM_ASYNC) ? B_ASYNC : 0;
+	bflags |= (flags & SM_INVAL) ? B_INVAL : 0;
+	bflags |= (flags & SM_DESTROY) ? (B_INVAL | B_TRUNC) : 0;
+	bflags |= (flags & SM_FREE) ? B_FREE : 0;
+	bflags |= (flags & SM_DONTNEED) ? B_DONTNEED : 0;
+	return (VOP_PUTPAGE(vp, off, psize, bflags, CRED(), NULL));
 }
