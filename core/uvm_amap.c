@@ -66,29 +66,52 @@ vt_uvm_fault_hit(uint32_t ppm)
 }
 
 /*
- * PORT: malloc(9).  M_WAITOK without M_CANFAIL never fails; M_NOWAIT and
- * M_CANFAIL fail with probability --amap-malloc-fail.  New memory is filled
- * with a pattern, as the kernel's is not zeroed.
+ * PORT: malloc(9) over power-of-two buckets (kmem caches "M_UVMAMAP-N",
+ * whose quarantine and 0xdeadbeef fill make a use after free fail the same
+ * way on every replay).  A 16-byte header keeps the bucket.  M_WAITOK
+ * without M_CANFAIL never fails; M_NOWAIT and M_CANFAIL fail with
+ * probability --amap-malloc-fail.  New memory is filled with a pattern, as
+ * the kernel's is not zeroed.
  */
+#define MALLOC_HDR	16
+#define MALLOC_NBUCKET	14		/* 16 .. 128 KiB */
+static kmem_cache_t *malloc_bucket[MALLOC_NBUCKET];
+static const char *const malloc_bucket_name[MALLOC_NBUCKET] = {
+	"M_UVMAMAP-16", "M_UVMAMAP-32", "M_UVMAMAP-64", "M_UVMAMAP-128",
+	"M_UVMAMAP-256", "M_UVMAMAP-512", "M_UVMAMAP-1K", "M_UVMAMAP-2K",
+	"M_UVMAMAP-4K", "M_UVMAMAP-8K", "M_UVMAMAP-16K", "M_UVMAMAP-32K",
+	"M_UVMAMAP-64K", "M_UVMAMAP-128K",
+};
+static kmem_cache_t *amap_cache;	/* uvm_amap_pool */
+
 void *
 vt_uvm_malloc(size_t size, int flags)
 {
-	void *p;
+	uint32_t b = 0;
+	char *p;
 
 	if ((flags & (M_NOWAIT | M_CANFAIL)) != 0 &&
 	    vt_uvm_fault_hit(vt_uvm_faults.malloc_ppm))
 		return (NULL);
-	p = malloc(size);
-	if (p == NULL)
-		vt_fail("harness", "host malloc of %zu bytes failed", size);
-	memset(p, 0xa5, size);
-	return (p);
+	while (b < MALLOC_NBUCKET && ((size_t)16 << b) < size + MALLOC_HDR)
+		b++;
+	if (b == MALLOC_NBUCKET)
+		panic("vt_uvm_malloc: %zu bytes is beyond the largest bucket",
+		    size);
+	p = kmem_cache_alloc(malloc_bucket[b], KM_SLEEP);
+	*(uint32_t *)(void *)p = b;
+	memset(p + MALLOC_HDR, 0xa5, size);
+	return (p + MALLOC_HDR);
 }
 
 void
 vt_uvm_free(void *p)
 {
-	free(p);
+	char *h = (char *)p - MALLOC_HDR;
+	uint32_t b = *(uint32_t *)(void *)h;
+
+	ASSERT(b < MALLOC_NBUCKET);
+	kmem_cache_free(malloc_bucket[b], h);
 }
 
 /* Port of malloc_roundup() (kern_malloc.c): the bucket a size lands in. */
@@ -113,9 +136,8 @@ amap_pool_get(int prflags)
 	if ((prflags & PR_WAITOK) == 0 &&
 	    vt_uvm_fault_hit(vt_uvm_faults.pool_ppm))
 		return (NULL);
-	am = calloc(1, sizeof (*am));
-	if (am == NULL)
-		vt_fail("harness", "host calloc of an amap failed");
+	am = kmem_cache_alloc(amap_cache, KM_SLEEP);
+	memset(am, 0, sizeof (*am));
 	am->am_id = atomic_add_32_nv(&amap_next_id, 1);
 	atomic_add_64(&vt_amap_live, 1);
 	return (am);
@@ -125,8 +147,7 @@ static void
 amap_pool_put(struct vm_amap *am)
 {
 	atomic_add_64(&vt_amap_live, -1);
-	memset(am, 0x5a, sizeof (*am));
-	free(am);
+	kmem_cache_free(amap_cache, am);
 }
 
 /* The LIST_* operations of sys/queue.h on am_list.  amap_list_lock held. */
@@ -596,7 +617,10 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
  * resident page the entry's part of the amap holds, walking am_anon or
  * am_slots, whichever is shorter.
  * Locks: the entry's map and the amap locked by the caller;
- * pmap_page_protect takes page and HAT locks.
+ * pmap_page_protect takes page and HAT locks.  Reads each anon's an_page
+ * without its an_lock, as the seed does (VT_RACY: a page daemon may free
+ * the page meanwhile; protecting a frame that changed owner only costs its
+ * new owner a refault).
  */
 void
 amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
@@ -604,6 +628,7 @@ amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 	int lcv, slot, slots, stop;
 	struct vm_amap *amap = entry->aref.ar_amap;
 	struct vm_anon *an;
+	struct vm_page *pg;
 
 	ASSERT(MUTEX_HELD(&amap->am_l));
 	AMAP_B2SLOT(slots, entry->end - entry->start);
@@ -613,17 +638,20 @@ amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 	if (slots < amap->am_nused) {
 		for (lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
 			an = amap->am_anon[lcv];
-			if (an != NULL && an->an_page != NULL)
-				pmap_page_protect(an->an_page, prot);
+			pg = an != NULL ? VT_RACY_LOAD(an->an_page) : NULL;
+			if (pg != NULL)
+				pmap_page_protect(pg, prot);
 		}
 		return;
 	}
 	for (lcv = 0; lcv < amap->am_nused; lcv++) {
 		slot = amap->am_slots[lcv];
 		an = amap->am_anon[slot];
-		if (slot >= entry->aref.ar_pageoff && slot < stop &&
-		    an->an_page != NULL)
-			pmap_page_protect(an->an_page, prot);
+		if (slot < entry->aref.ar_pageoff || slot >= stop)
+			continue;
+		pg = VT_RACY_LOAD(an->an_page);
+		if (pg != NULL)
+			pmap_page_protect(pg, prot);
 	}
 }
 
@@ -786,7 +814,7 @@ amap_copy(struct vm_map *map, struct vm_map_entry *entry, int waitf,
 	 */
 	VT_RACY_STORE(srcamap->am_ref, srcamap->am_ref - 1);
 	if (srcamap->am_ref == 1 && (srcamap->am_flags & AMAP_SHARED) != 0)
-		srcamap->am_flags &= ~AMAP_SHARED;
+		VT_RACY_STORE(srcamap->am_flags, srcamap->am_flags & ~AMAP_SHARED);
 	if (srcamap->am_ppref != NULL && srcamap->am_ppref != PPREF_NONE)
 		amap_pp_adjref(srcamap, entry->aref.ar_pageoff,
 		    (entry->end - entry->start) >> PAGE_SHIFT, -1);
@@ -1163,14 +1191,14 @@ amap_swap_off(int startslot, int endslot)
 			}
 
 			if (!VT_INJECT(AMAP_SWAPOFF_NO_FLAG))
-				am->am_flags |= AMAP_SWAPOFF;
+				VT_RACY_STORE(am->am_flags, am->am_flags | AMAP_SWAPOFF);
 			amap_unlock(am);
 
 			rv = uvm_anon_pagein(anon);
 			AMAPSTAT_INC(swapoff_pageins);
 
 			amap_lock(am);
-			am->am_flags &= ~AMAP_SWAPOFF;
+			VT_RACY_STORE(am->am_flags, am->am_flags & ~AMAP_SWAPOFF);
 			if (amap_refs(am) == 0) {
 				AMAPSTAT_INC(swapoff_wipeouts);
 				amap_wipeout(am);
@@ -1219,12 +1247,20 @@ vt_amap_init(uint32_t nthreads)
 	vt_amapstats = calloc(nthreads, sizeof (struct amapstats));
 	if (vt_amapstats == NULL)
 		vt_fail("harness", "out of memory for amap counters");
+	amap_cache = kmem_cache_create("uvm_amap_pool", sizeof (struct vm_amap),
+	    0, NULL, NULL, NULL, NULL, NULL, 0);
+	for (uint32_t b = 0; b < MALLOC_NBUCKET; b++)
+		malloc_bucket[b] = kmem_cache_create(malloc_bucket_name[b],
+		    (size_t)16 << b, 0, NULL, NULL, NULL, NULL, NULL, 0);
 }
 
 void
 vt_amap_fini(void)
 {
 	mutex_destroy(&amap_list_lock);
+	kmem_cache_destroy(amap_cache);
+	for (uint32_t b = 0; b < MALLOC_NBUCKET; b++)
+		kmem_cache_destroy(malloc_bucket[b]);
 	free(vt_amapstats);
 	vt_amapstats = NULL;
 	vt_amapstats_n = 0;

@@ -43,7 +43,7 @@ struct vt_amap_link {
 struct vm_amap {
 	kmutex_t	am_l;		/* the amap lock: every field below */
 	int		am_ref;		/* am_l; amap_copy peeks unlocked (VT_RACY) */
-	int		am_flags;	/* am_l */
+	int		am_flags;	/* am_l; uvmspace_fork reads it unlocked (VT_RACY) */
 	int		am_maxslot;	/* am_l */
 	int		am_nslot;	/* am_l */
 	int		am_nused;	/* am_l */

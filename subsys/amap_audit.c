@@ -49,6 +49,9 @@ struct aaudit {
 	struct vt_objmap anmap;		/* vm_anon* -> anrec index */
 };
 
+static void viol(struct aaudit *au, enum vt_amap_check c, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+
 static void
 viol(struct aaudit *au, enum vt_amap_check c, const char *fmt, ...)
 {
