@@ -112,6 +112,8 @@ uvm_pagealloc(void *obj, vaddr_t off, struct vm_anon *anon, int flags)
 /*
  * Port of uvm_pagefree() (uvm_page.c 2005): the frame goes back to the
  * free list.  The page has no mappings left (the caller protected it).
+ * Locks: the owner's an_lock held; takes uvm_pageq_lock, then the page
+ * lock SE_EXCL around the frame free.
  */
 void
 uvm_pagefree(struct vm_page *pg)
@@ -125,7 +127,14 @@ uvm_pagefree(struct vm_page *pg)
 	pg->pg_inuse = false;
 	mutex_exit(&uvm_pageq_lock);
 	atomic_add_64(&vt_vm_pages_live, -1);
+	/*
+	 * PORT: the frame goes back under its page lock held SE_EXCL, as an
+	 * illumos page_free does (a racy pmap_page_protect from
+	 * amap_share_protect may be looking at the frame under that lock).
+	 */
+	page_lock(pp, SE_EXCL);
 	vt_frame_free(pp);
+	page_unlock(pp);
 }
 
 /* Port of uvm_pagecopy(): the whole 4 KiB (owners' an_locks held). */
