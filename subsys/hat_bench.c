@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "amap_subsys.h"
 #include "../core/hat.h"
 #include "../core/page.h"
 #include "../core/sys.h"
@@ -354,6 +355,9 @@ vt_bench_main(int argc, char **argv)
 	char name[128];
 	int ch;
 
+	/* `vmtorture bench amap ...`: the amap port's figures (amap_bench.c). */
+	if (argc > 1 && strcmp(argv[1], "amap") == 0)
+		return (vt_amap_bench_main(argc - 1, argv + 1));
 	opterr = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
