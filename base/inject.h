@@ -7,7 +7,8 @@
  * it plants, the check expected to catch it, and what it removes.  The
  * code that carries the mutant tests VT_INJECT(ID): one load of a byte
  * that is written only while no worker runs, so a run without mutants
- * pays a predictable branch (measured by `vmtorture bench inject`).
+ * pays a predictable branch (the bench suite's bench-inject compares it
+ * with a build whose mutants are compiled out, -Dinject=false).
  *
  * Harness code (not ported).  base/ is the bottom layer, so every layer
  * that carries a mutant (locks/, core/) can see the table.
@@ -86,7 +87,26 @@
 	    "unlocks the amap for the page-in without setting AMAP_SWAPOFF (amap_wipeout frees it underneath)") \
 	X(AMAP_WIPEOUT_EARLY_UNLOCK, "amap-wipeout-early-unlock", "amap",	\
 	    "amap_wipeout", "early-unlock", "crash",			\
-	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)")
+	    "drops the amap lock before taking the amap off amap_list (swap-off locks a dying amap)") \
+	/* vpm mutants (vpm.c 2009) */					\
+	X(FREE_VPMAP_NO_SIGNAL, "free-vpmap-no-signal", "vpm", "free_vpmap",	\
+	    "lost-wakeup", "hang",					\
+	    "puts the vpmap back on the release queue without waking a thread asleep on vpm_free_cv") \
+	X(GET_FREE_VPMAP_KEEP_VPMREF, "get-free-vpmap-keep-vpmref", "vpm",	\
+	    "get_free_vpmap", "wrong-clear", "audit:vpm-pageref",		\
+	    "reuses a vpmap without clearing the previous page's p_vpmref") \
+	X(FREE_VPMAP_WRONG_NDXFLG, "free-vpmap-wrong-ndxflg", "vpm",	\
+	    "free_vpmap", "recheck", "audit:vpm-freelist",		\
+	    "records the other queue in vpm_ndxflg than the release queue it links the vpmap on") \
+	X(VPM_RMFREELIST_UNLOCKED, "vpm-rmfreelist-unlocked", "vpm",	\
+	    "VPMAP_RMFREELIST", "unlocked-write", "audit:vpm-queue",	\
+	    "unlinks a vpmap from its free queue without the queue's vpmq_mtx") \
+	X(GET_VPMAP_NO_RECHECK, "get-vpmap-no-recheck", "vpm", "get_vpmap",	\
+	    "recheck", "panic",						\
+	    "uses the vpmap p_vpmref names without checking that it still caches the page") \
+	X(VPM_UNMAP_NO_SETMOD, "vpm-unmap-no-setmod", "vpm",		\
+	    "vpm_unmap_pages", "wrong-clear", "vpm-data",		\
+	    "marks a page written through vpm referenced only, not modified, so it is evicted unwritten")
 
 enum vt_mutant {
 #define VT_MUTANT_ENUM(id, ...)	VT_MUT_##id,
@@ -120,11 +140,28 @@ void vt_inject_clear(void);
  */
 unsigned vt_inject_tick(enum vt_mutant m);
 
+/*
+ * Built with -Dinject=false (meson), VT_NO_INJECT is defined and every
+ * VT_INJECT() is the constant false: the mutants' code is compiled out, the
+ * baseline of the bench suite's inject-off figure (tests/bench_inject.sh),
+ * and --inject / selftest are refused.
+ */
+#ifdef VT_NO_INJECT
+#define	VT_INJECT_BUILT	false
+static inline bool
+vt_inject(enum vt_mutant m)
+{
+	(void) m;
+	return (false);
+}
+#else
+#define	VT_INJECT_BUILT	true
 static inline bool
 vt_inject(enum vt_mutant m)
 {
 	return (__builtin_expect(vt_injected[m], 0));
 }
+#endif
 
 /* VT_INJECT(HMENT_STEAL_BUSY): is that mutant on?  Takes no lock. */
 #define VT_INJECT(id)	vt_inject(VT_MUT_##id)

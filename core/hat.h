@@ -66,6 +66,17 @@ extern uint_t can_steal_post_boot;
 	(VT_RACY_LOAD(use_boot_reserve) || curthread->t_hatdepth > 1 || \
 	panicstr != NULL)
 
+/*
+ * Candidate fixes for findings (README "Known findings"), off by default,
+ * chosen at run time (--hat-fix); a bit set per fix.  Set at boot only.
+ *   VT_HAT_FIX_HMENT_STEAL_VICTIM: hment_steal pins its victim's hat with
+ *   HAT_VICTIM (under hat_list_lock) and skips HAT_FREEING/HAT_VICTIM
+ *   hats, so hat_free_start waits until hati_page_unmap's htable_release
+ *   is done.
+ */
+#define VT_HAT_FIX_HMENT_STEAL_VICTIM	0x1
+extern uint_t vt_hat_fix;
+
 /* hat_enter/hat_exit: take/drop hat_mutex (functions, not macros). */
 void hat_enter(hat_t *hat);
 void hat_exit(hat_t *hat);
@@ -185,6 +196,10 @@ int hat_share(hat_t *hat, caddr_t addr, hat_t *ism_hat, caddr_t src_addr,
     size_t len, uint_t szc);
 void hat_unshare(hat_t *hat, caddr_t addr, size_t len, uint_t szc);
 uint_t hat_page_getshare(page_t *pp);
+/* Unload a swapped-out hat's unshared, unlocked mappings; drop its cache. */
+void hat_swapout(hat_t *hat);
+/* Remove pp's large mappings and make pp a small page (pp SE_EXCL). */
+void hat_page_demote(page_t *pp);
 void hat_tlb_inval(hat_t *hat, uintptr_t va);
 
 /* Internal paths shared with hment.c / htable.c (digest §3.3, §3.4). */

@@ -75,6 +75,8 @@ uint_t can_steal_post_boot = 0;	/* set by the first hat_alloc */
 struct hatstats *vt_hatstats;
 uint32_t vt_hatstats_n;
 
+uint_t vt_hat_fix = 0;		/* VT_HAT_FIX_*; set at boot (--hat-fix) */
+
 static kmem_cache_t *hat_cache;		/* hat_t */
 static kmem_cache_t *hat_hash_cache;	/* hat_ht_hash arrays */
 static struct vt_lock_class *hat_list_class;	/* "hat_list_lock" */
@@ -379,6 +381,7 @@ hat_fini(void)
 	mutex_destroy(&hat_list_lock);
 	use_boot_reserve = 1;
 	can_steal_post_boot = 0;
+	vt_hat_fix = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1018,6 +1021,67 @@ hat_unload(hat_t *hat, caddr_t addr, size_t len, uint_t flags)
 }
 
 /*
+ * Port of hat_swapout() (hat_i86.c 2014).  The hat's AS lock is held (the
+ * kernel's as_swapout holds it as reader).  Locks as htable_walk and
+ * hat_unload; takes hat_mutex in htable_purge_hat.
+ *
+ * Unload what can be unloaded of a user hat that is being swapped out:
+ * every table's mappings except ISM (shared) ranges and tables with
+ * locked entries, then give back the hat's cache of free tables.  A
+ * plain hat_unload of the user range would also tear down shared tables,
+ * which seg_spt does not allow.
+ * PORT: the kernel clips eaddr to the as's a_userlimit; a simulated as
+ * has none, so _userlimit bounds the walk.
+ */
+void
+hat_swapout(hat_t *hat)
+{
+	uintptr_t vaddr = (uintptr_t)0;
+	uintptr_t eaddr = _userlimit;
+	htable_t *ht = NULL;
+	level_t l;
+
+	ASSERT(hat != kas.a_hat);
+	ASSERT(IS_PAGEALIGNED(vaddr) && IS_PAGEALIGNED(eaddr));
+	ASSERT(rw_lock_held(&hat->hat_as->a_lock));
+
+	while (vaddr < eaddr) {
+		(void) htable_walk(hat, &ht, &vaddr, eaddr);
+		if (ht == NULL)
+			break;
+		ASSERT(!IN_VA_HOLE(vaddr));
+
+		/* A shared (ISM) table: step over all of it. */
+		l = ht->ht_level;
+		if ((ht->ht_flags & HTABLE_SHARED_PFN) != 0) {
+			vaddr = ht->ht_vaddr + LEVEL_SIZE(l + 1);
+			htable_release(ht);
+			ht = NULL;
+			continue;
+		}
+
+		/* Only tables without locked entries lose their mappings. */
+		if (VT_RACY_LOAD(ht->ht_lock_cnt) == 0)
+			hat_unload(hat, (caddr_t)vaddr, LEVEL_SIZE(l),
+			    HAT_UNLOAD_UNMAP);
+
+		/*
+		 * A leaf table with locked entries is skipped as a whole;
+		 * otherwise move on by one entry.
+		 */
+		if (VT_RACY_LOAD(ht->ht_lock_cnt) > 0 && l == 0)
+			vaddr = ht->ht_vaddr + LEVEL_SIZE(1);
+		else
+			vaddr += LEVEL_SIZE(l);
+	}
+	if (ht != NULL)
+		htable_release(ht);
+
+	/* Memory is short (that is why we swap): drop the cached tables. */
+	htable_purge_hat(hat);
+}
+
+/*
  * Port of hati_page_unmap() (hat_i86.c 2014), shared with hment_steal.
  * pp's mlist lock is held on entry and DROPPED on return; (pp, ht, entry)
  * came from pp's mapping list.  Takes ht's bucket mutex briefly
@@ -1135,6 +1199,87 @@ hat_pageunload(page_t *pp, uint_t forceflag)
 {
 	ASSERT(PAGE_EXCL(pp));
 	return (hati_pageunload(pp, 0, forceflag));
+}
+
+/*
+ * Port of hat_page_demote() (hat_i86.c 2014).  pp is locked SE_EXCL by the
+ * caller (who also keeps new large mappings of its region away: here it
+ * holds the large page's leader SE_EXCL, the page every large load holds
+ * SE_SHARED).  Locks as hati_pageunload, then takes and drops the mlist
+ * lock of the region's root (and, to wait for another demotion, of the
+ * root's root), never two at once.
+ *
+ * Remove the large mappings of the region around pp and decrement the
+ * size code of every constituent page, so that pp ends up a small page.
+ * Pages are rewritten from the highest pfn down, so a root keeps its code
+ * until last and hment_mapcnt() always finds the largest region that may
+ * still have a mapping.
+ * PORT: amd64 here has a single large size (szc 1, max_page_level 1), so
+ * the loop over sizes runs once; it is written for any depth as in the
+ * kernel.  The kernel's page_szc_lock assertion has no counterpart.
+ */
+void
+hat_page_demote(page_t *pp)
+{
+	uint_t pszc, rszc, szc;
+	page_t *rootpp, *firstpp, *lastpp;
+	pgcnt_t pgcnt;
+
+	ASSERT(PAGE_EXCL(pp));
+	ASSERT(!PP_ISFREE(pp));
+
+	if (pp->p_szc == 0)
+		return;
+
+	rootpp = PP_GROUPLEADER(pp, 1);
+	(void) hati_pageunload(rootpp, 1, HAT_FORCE_PGUNLOAD);
+
+	/*
+	 * No large mapping of pp is left and none can appear (pp's region is
+	 * locked).  Serialise with another demotion in the same root region
+	 * through the root's mlist lock; a root whose code differs from ours
+	 * means we raced with one.
+	 */
+	for (;;) {
+		pszc = pp->p_szc;
+		if (pszc == 0)
+			return;
+		rootpp = PP_GROUPLEADER(pp, pszc);
+		x86_hm_enter(rootpp);
+		if ((rszc = rootpp->p_szc) == pszc)
+			break;
+		x86_hm_exit(rootpp);
+		if (rszc > pszc) {
+			/* The other demotion is not done: wait for it. */
+			ASSERT(pp != rootpp);
+			rootpp = PP_GROUPLEADER(rootpp, rszc);
+			x86_hm_enter(rootpp);
+			x86_hm_exit(rootpp);
+		}
+	}
+	ASSERT(pp->p_szc == pszc);
+
+	/*
+	 * From the outermost region in: every page of the region of size
+	 * szc around pp drops to szc - 1, except the sub-region that holds
+	 * pp, which the next round takes one size further down.
+	 */
+	for (szc = pszc; szc > 0; --szc) {
+		page_t *inner = (szc > 1) ? PP_GROUPLEADER(pp, szc - 1) : NULL;
+		pgcnt_t inner_cnt = (szc > 1) ? page_get_pagecnt(szc - 1) : 0;
+
+		pgcnt = page_get_pagecnt(szc);
+		firstpp = PP_GROUPLEADER(pp, szc);
+		for (lastpp = firstpp + (pgcnt - 1); lastpp >= firstpp;
+		    --lastpp) {
+			if (inner != NULL && lastpp >= inner &&
+			    lastpp < inner + inner_cnt)
+				continue;	/* the next round's region */
+			ASSERT(lastpp->p_szc == pszc);
+			lastpp->p_szc = (uchar_t)(szc - 1);
+		}
+	}
+	x86_hm_exit(rootpp);
 }
 
 /*

@@ -911,6 +911,51 @@ hment_mapcnt(page_t *pp)
 	return cnt;
 }
 
+/*
+ * Candidate fix for the finding "hment_steal vs. address-space teardown"
+ * (README; --hat-fix hment-steal-victim).  Not in either seed.
+ * hati_page_unmap() drops the mlist lock before htable_release(), and
+ * htable_purge_hat() frees a HAT_FREEING hat's tables whatever their
+ * ht_busy, so a hat torn down in that window leaves the stealer releasing
+ * a freed table.  The fix pins the victim's hat the way htable_steal()
+ * does: HAT_VICTIM, set under hat_list_lock only if the hat is neither
+ * exiting nor already somebody's victim, makes hat_free_start() wait on
+ * hat_list_cv until the steal is complete.
+ * Locks: pp's mlist lock held on entry and return (the hment keeps the
+ * hat alive: hat_free_end runs only after every hment is unloaded); takes
+ * and drops hat_list_lock (new order edge mlist_lock -> hat_list_lock;
+ * nothing takes an mlist lock under hat_list_lock).
+ */
+static bool
+hment_steal_pin(hat_t *hat)
+{
+	bool pinned = false;
+
+	mutex_enter(&hat_list_lock);
+	if ((VT_RACY_LOAD(hat->hat_flags) & (HAT_FREEING | HAT_VICTIM)) == 0) {
+		VT_RACY_STORE(hat->hat_flags,
+		    (uint16_t)(VT_RACY_LOAD(hat->hat_flags) | HAT_VICTIM));
+		pinned = true;
+	}
+	mutex_exit(&hat_list_lock);
+	return pinned;
+}
+
+/*
+ * Unpin a hat pinned by hment_steal_pin() and wake hat_free_start().
+ * Locks: none held on entry; takes and drops hat_list_lock.
+ */
+static void
+hment_steal_unpin(hat_t *hat)
+{
+	mutex_enter(&hat_list_lock);
+	ASSERT((VT_RACY_LOAD(hat->hat_flags) & HAT_VICTIM) != 0);
+	VT_RACY_STORE(hat->hat_flags,
+	    (uint16_t)(VT_RACY_LOAD(hat->hat_flags) & ~HAT_VICTIM));
+	cv_broadcast(&hat_list_cv);
+	mutex_exit(&hat_list_lock);
+}
+
 /* Port of hment_steal() (hment.c 2007/2006). */
 /*
  * Find a page with a list of hments, unload one of its user mappings (in a
@@ -932,6 +977,7 @@ hment_steal(void)
 	page_t *pp = last;
 	hment_t *hm = NULL, *hm2;
 	htable_t *ht = NULL;
+	hat_t *victim = NULL;
 	uint_t found_one = 0;
 
 	HATSTAT_INC(hs_hm_steals);
@@ -965,6 +1011,13 @@ hment_steal(void)
 				if (VT_RACY_LOAD(ht->ht_hat) != kas.a_hat &&
 				    VT_RACY_LOAD(ht->ht_busy) == 0 &&
 				    VT_RACY_LOAD(ht->ht_lock_cnt) == 0) {
+					/* PORT: --hat-fix hment-steal-victim. */
+					if ((vt_hat_fix &
+					    VT_HAT_FIX_HMENT_STEAL_VICTIM) != 0 &&
+					    !hment_steal_pin(VT_RACY_LOAD(ht->ht_hat))) {
+						continue;
+					}
+					victim = VT_RACY_LOAD(ht->ht_hat);
 					found_one = 1;
 					break;
 				}
@@ -978,6 +1031,9 @@ hment_steal(void)
 	/* Unload it; hati_page_unmap() drops pp's mlist lock for us. */
 	hm2 = hati_page_unmap(pp, ht, hm->hm_entry);
 	ASSERT(hm2 == hm);
+	if ((vt_hat_fix & VT_HAT_FIX_HMENT_STEAL_VICTIM) != 0) {
+		hment_steal_unpin(victim);
+	}
 	VT_RACY_STORE(last_page, pp);
 	return hm;
 }

@@ -447,7 +447,8 @@ vt_frame_take(page_t *pp, enum vt_frame_tag tag)
 	ASSERT(MUTEX_HELD(vt_freelist_lock()));
 	ASSERT(PP_ISFREE(pp));
 	ASSERT(vt_frame_tag_get(pp->p_pagenum) == VT_FRAME_FREE);
-	pp->p_state &= ~P_FREE;
+	/* Relaxed: vpm reads a previous page's p_state unlocked. */
+	VT_POKE(pp->p_state, (uchar_t)(pp->p_state & ~P_FREE));
 	VT_RACY_STORE(vt_frame_tag[pp->p_pagenum], (uint8_t)tag);
 	atomic_add_64(&freemem, -1);
 }
@@ -569,10 +570,11 @@ vt_frame_free(page_t *pp)
 		panic("vt_frame_free: pfn %" PRIu64 " still has mappings",
 		    pfn);
 	pp->p_szc = 0;
-	pp->p_vnode = NULL;
-	pp->p_offset = 0;
+	/* Relaxed: vpm reads a previous page's identity unlocked. */
+	VT_POKE(pp->p_vnode, (struct vnode *)NULL);
+	VT_POKE(pp->p_offset, (u_offset_t)0);
 	__atomic_store_n(&pp->p_nrm, 0, __ATOMIC_RELAXED);
-	pp->p_state |= P_FREE;
+	VT_POKE(pp->p_state, (uchar_t)(pp->p_state | P_FREE));
 	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)VT_FRAME_FREE);
 	vt_free_slot[pfn] = vt_free_top;
 	vt_free_stack[vt_free_top++] = pfn;

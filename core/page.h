@@ -17,12 +17,12 @@
 struct vnode;
 
 typedef struct page {
-	u_offset_t	p_offset;	/* identity in p_vnode; setup only */
-	struct vnode	*p_vnode;	/* setup only (vpm, later) */
+	u_offset_t	p_offset;	/* identity in p_vnode; SE_EXCL to change, stores relaxed (vpm reads it unlocked) */
+	struct vnode	*p_vnode;	/* as p_offset (core/pagecache.c) */
 	int32_t		p_selock;	/* page lock: >0 readers, -1 writer; atomics */
-	uint_t		p_vpmref;	/* vpm cache slot (later issue); p_ilock */
-	uchar_t		p_szc;		/* page size code; immutable during a run */
-	uchar_t		p_state;	/* P_FREE...; frame allocator lock */
+	uint_t		p_vpmref;	/* VPMID of the vpmap caching it, 0: none; p_ilock (PPMTX), relaxed atomics (cleared SE_EXCL without it) */
+	uchar_t		p_szc;		/* page size code; lowered by hat_page_demote (page SE_EXCL + root's mlist lock), raised by the harness with the leader SE_EXCL */
+	uchar_t		p_state;	/* P_FREE...; frame allocator lock (stores relaxed: vpm's unlocked reads) */
 	uchar_t		p_nrm;		/* P_REF/P_MOD/P_RO; atomic or (hat_page_setattr) */
 	uchar_t		p_embed;	/* mlist lock; racy read in hment_steal (VT_RACY) */
 	void		*p_mapping;	/* mlist lock; racy read in hment_steal (VT_RACY) */

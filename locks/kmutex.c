@@ -24,6 +24,7 @@
 #include <sys/syscall.h>
 
 #include "lockdep.h"
+#include "lockstat.h"
 #include "lockops.h"
 #include "sched_ctl.h"
 #include "locktable.h"
@@ -85,6 +86,8 @@ vt_mutex_init_class(kmutex_t *m, const struct vt_lock_class *cls,
 	memset(m, 0, sizeof (*m));
 	m->m_class = (cls != NULL) ? cls : vt_lockclass_misc();
 	m->m_index = index;
+	if (vt_lockstat_enabled)
+		vt_lockstat_attach(m);
 	vt_lock_ops->init(m);
 	__atomic_add_fetch(&mutex_live, 1, __ATOMIC_RELAXED);
 }
@@ -119,6 +122,8 @@ mutex_destroy(kmutex_t *m)
 		/* Retired counters are atomics; the class itself is not written. */
 		vt_lockclass_retire((struct vt_lock_class *)(uintptr_t)cls, m);
 	}
+	if (m->m_ls != NULL)
+		vt_lockstat_detach(m);
 	vt_lock_ops->destroy(m);
 	m->m_class = NULL;
 	__atomic_sub_fetch(&mutex_live, 1, __ATOMIC_RELAXED);
@@ -183,6 +188,8 @@ mutex_enter(kmutex_t *m)
 	const struct vt_lock_ops *ops = vt_lock_ops;
 	kthread_t *t = vt_curthread();
 	const void *pc = __builtin_return_address(0);
+	struct vt_lockstat *ls = m->m_ls;
+	uint64_t w0 = 0;
 	bool waited;
 
 	if (__builtin_expect(VT_PEEK(m->m_owner) == t, 0))
@@ -194,6 +201,8 @@ mutex_enter(kmutex_t *m)
 	if (__builtin_expect(ops->trylock != NULL && ops->trylock(m), 1)) {
 		waited = false;
 	} else if (vt_sched_ctl != NULL) {
+		if (ls != NULL)
+			w0 = vt_lockstat_now();
 		/*
 		 * Controlled mode: every worker is a fiber on this OS thread,
 		 * so waiting inside the back end would never end.  Park on m
@@ -224,6 +233,8 @@ mutex_enter(kmutex_t *m)
 		VT_POKE(t->t_wait, NULL);
 		VT_POKE(t->t_wait_pc, NULL);
 	} else {
+		if (ls != NULL)
+			w0 = vt_lockstat_now();
 		VT_POKE(t->t_wait_what, "mutex");
 		VT_POKE(t->t_wait_pc, pc);
 		VT_POKE(t->t_wait, (const void *)m);
@@ -234,6 +245,19 @@ mutex_enter(kmutex_t *m)
 		VT_POKE(t->t_wait_pc, NULL);
 	}
 	acquired(m, t, waited);
+	if (__builtin_expect(ls != NULL, 0)) {
+		bool timed = vt_lockstat_timed(m->m_acq);
+
+		if (waited || timed) {
+			uint64_t now = vt_lockstat_now();
+
+			if (waited)
+				vt_lockstat_contended(ls, now > w0 ? now - w0 :
+				    0, pc);
+			if (timed)
+				ls->ls_t0 = now;
+		}
+	}
 }
 
 /*
@@ -253,6 +277,9 @@ mutex_tryenter(kmutex_t *m)
 	if (VT_PEEK(m->m_owner) == t || !ops->trylock(m))
 		return (0);
 	acquired(m, t, false);
+	if (__builtin_expect(m->m_ls != NULL, 0) &&
+	    vt_lockstat_timed(m->m_acq))
+		m->m_ls->ls_t0 = vt_lockstat_now();
 	return (1);
 }
 
@@ -270,6 +297,9 @@ mutex_exit(kmutex_t *m)
 		mutex_panic(m, "released by non-owner (thread %u; held by "
 		    "thread %u)", t->t_id, o->t_id);
 	}
+	if (__builtin_expect(m->m_ls != NULL, 0) &&
+	    vt_lockstat_timed(m->m_acq))
+		vt_lockstat_release(m->m_ls);	/* still ours: before the unlock */
 	held_pop(t, m);
 	VT_POKE(m->m_owner, NULL);
 	vt_lock_ops->unlock(m);

@@ -22,6 +22,7 @@
 #include "kthread.h"
 
 struct vt_lock_class;
+struct vt_lockstat;
 
 /* Storage for whichever back end is selected (one per process run). */
 union vt_lock_impl {
@@ -41,6 +42,8 @@ typedef struct kmutex {
 	uint64_t		m_contended;	/* contended acquisitions; by itself */
 	const struct vt_lock_class *m_class;	/* table it belongs to; immutable */
 	uint32_t		m_index;	/* index within its table; immutable */
+	struct vt_lockstat	*m_ls;		/* --lockstat record or NULL; set at init;
+						 * the record: by the mutex itself */
 } kmutex_t;
 
 /* Kernel-style mutex_init arguments are accepted and ignored. */

@@ -30,6 +30,9 @@ static struct vt_lock_class misc_class = {
 };
 static bool misc_registered;
 
+/* Protects every class's lc_ls_retired (mutex_destroy of scattered members). */
+static pthread_mutex_t retire_lock = PTHREAD_MUTEX_INITIALIZER;
+
 bool
 vt_is_pow2(uint64_t n)
 {
@@ -92,6 +95,7 @@ class_free(struct vt_lock_class *cls)
 			mutex_destroy(&cls->lc_locks[i]);
 		free(cls->lc_locks);
 	}
+	free(cls->lc_ls_retired);
 	free((void *)(uintptr_t)cls->lc_name);
 	free(cls);
 }
@@ -179,6 +183,15 @@ vt_lockclass_retire(struct vt_lock_class *cls, const kmutex_t *m)
 	__atomic_add_fetch(&cls->lc_retired_acq, m->m_acq, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&cls->lc_retired_contended, m->m_contended,
 	    __ATOMIC_RELAXED);
+	if (m->m_ls == NULL)
+		return;
+	(void) pthread_mutex_lock(&retire_lock);
+	if (cls->lc_ls_retired == NULL)
+		cls->lc_ls_retired = calloc(1, sizeof (*cls->lc_ls_retired));
+	if (cls->lc_ls_retired == NULL)
+		panic("lock class %s: out of memory", cls->lc_name);
+	vt_lockstat_sum_add(cls->lc_ls_retired, m->m_ls);
+	(void) pthread_mutex_unlock(&retire_lock);
 }
 
 /*
@@ -191,6 +204,11 @@ vt_locktable_stats(const struct vt_lock_class *cls, struct vt_lock_stats *out)
 {
 	uint32_t i;
 
+	memset(out, 0, sizeof (*out));
+	(void) pthread_mutex_lock(&retire_lock);
+	if (cls->lc_ls_retired != NULL)
+		vt_lockstat_sum_merge(&out->ls, cls->lc_ls_retired);
+	(void) pthread_mutex_unlock(&retire_lock);
 	out->acquisitions = __atomic_load_n(&cls->lc_retired_acq,
 	    __ATOMIC_RELAXED);
 	out->contended = __atomic_load_n(&cls->lc_retired_contended,
@@ -207,6 +225,8 @@ vt_lockclass_add(struct vt_lock_stats *out, const kmutex_t *m)
 {
 	out->acquisitions += m->m_acq;
 	out->contended += m->m_contended;
+	if (m->m_ls != NULL)
+		vt_lockstat_sum_add(&out->ls, m->m_ls);
 }
 
 struct vt_lock_class *
@@ -242,6 +262,8 @@ vt_lockclass_reset(void)
 		cls->lc_next = NULL;
 		class_free(cls);
 	}
+	free(misc_class.lc_ls_retired);
+	misc_class.lc_ls_retired = NULL;
 	__atomic_store_n(&misc_class.lc_retired_acq, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&misc_class.lc_retired_contended, 0, __ATOMIC_RELAXED);
 }

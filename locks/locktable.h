@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "kmutex.h"
+#include "lockstat.h"
 
 struct vt_lock_class {
 	const char	*lc_name;	/* "mlist_lock"; immutable */
@@ -24,6 +25,8 @@ struct vt_lock_class {
 	uint64_t	lc_retired_contended;	/* atomics */
 	struct vt_lock_class *lc_next;	/* registry link; set at registration */
 	uint32_t	lc_dep;		/* lockdep class + 1, 0: not yet known; atomics */
+	/* --lockstat of members freed before the report; the retire lock. */
+	struct vt_lockstat_sum *lc_ls_retired;
 };
 
 /* True if n is a power of two (n >= 1). */
@@ -51,6 +54,7 @@ void vt_lockclass_retire(struct vt_lock_class *cls, const kmutex_t *m);
 struct vt_lock_stats {
 	uint64_t	acquisitions;
 	uint64_t	contended;
+	struct vt_lockstat_sum ls;	/* --lockstat records (ls.have) */
 };
 
 /*

@@ -19,6 +19,9 @@ static const struct vt_role roles[] = {
 	    vt_world_reaper_op, NULL, NULL },
 	{ "churner", "destroy a hat and allocate a new one in its as "
 	    "(as WRITER)", 1, 0, vt_world_churner_op, NULL, NULL },
+	{ "swapper", "hat_swapout a random hat (as WRITER): unload all but "
+	    "ISM and locked tables, purge its cache", 0, 0,
+	    vt_world_swapper_op, NULL, NULL },
 };
 
 static void

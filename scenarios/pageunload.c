@@ -17,6 +17,9 @@ static const struct vt_role roles[] = {
 	{ "pageunloader", "page_lock(SE_EXCL) a library page, hat_pageunload "
 	    "it, check no mapping is left", 1, 0,
 	    vt_world_pageunloader_op, NULL, NULL },
+	{ "demoter", "page_lock(SE_EXCL) the large page, hat_page_demote a "
+	    "constituent page, check no large mapping or size code is left, "
+	    "promote it again", 0, 0, vt_world_demoter_op, NULL, NULL },
 };
 
 static void

@@ -356,6 +356,48 @@ vt_child_first_error(const struct vt_child *k, char *buf, size_t len)
 	fclose(f);
 }
 
+int
+vt_child_wait_any(struct vt_child *const *kids, size_t n, int *code)
+{
+	for (;;) {
+		bool any = false;
+		int st;
+		pid_t p;
+
+		for (size_t j = 0; j < n; j++)
+			any |= kids[j]->pid != 0;
+		if (!any)
+			return (-1);
+		p = waitpid(-1, &st, WNOHANG);
+		if (p < 0 && errno != EINTR) {
+			fprintf(stderr, "vmtorture: waitpid: %s\n",
+			    strerror(errno));
+			return (-1);
+		}
+		for (size_t j = 0; p > 0 && j < n; j++) {
+			if (kids[j]->pid != p)
+				continue;
+			kids[j]->pid = 0;
+			*code = kids[j]->timedout ? VT_CHILD_TIMEOUT :
+			    vt_child_exit_code(st);
+			return ((int)j);
+		}
+		if (p > 0)
+			continue;	/* not one of ours */
+		for (size_t j = 0; j < n; j++) {
+			struct vt_child *k = kids[j];
+
+			if (k->pid != 0 && k->timeout > 0 && !k->timedout &&
+			    vt_child_now() > k->started + k->timeout) {
+				(void) kill(k->pid, SIGKILL);
+				k->timedout = true;
+			}
+		}
+		if (p == 0)
+			vt_child_sleep_ms(2);
+	}
+}
+
 void
 vt_child_cleanup(const struct vt_child *k)
 {
@@ -393,4 +435,56 @@ vt_child_is_opt(const char *a, const char *name)
 
 	return (strncmp(a, "--", 2) == 0 && strncmp(a + 2, name, len) == 0 &&
 	    (a[2 + len] == '\0' || a[2 + len] == '='));
+}
+
+int
+vt_child_parse_range(const char *s, uint64_t *lo, uint64_t *hi)
+{
+	char buf[64];
+	const char *dash;
+
+	if (s == NULL || strlen(s) >= sizeof (buf))
+		return (-1);
+	dash = strchr(s, '-');
+	if (dash == NULL) {
+		if (vt_parse_u64(s, lo) != 0)
+			return (-1);
+		*hi = *lo;
+		return (0);
+	}
+	memcpy(buf, s, (size_t)(dash - s));
+	buf[dash - s] = '\0';
+	if (vt_parse_u64(buf, lo) != 0 || vt_parse_u64(dash + 1, hi) != 0 ||
+	    *lo > *hi)
+		return (-1);
+	return (0);
+}
+
+void
+vt_child_join_words(const char *const *w, char *out, size_t len)
+{
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 0; w[i] != NULL && n < len; i++)
+		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "",
+		    w[i]);
+}
+
+int
+vt_child_split_replay(char *line, const char **w, int max)
+{
+	int n = 0;
+	char *save = NULL;
+
+	for (char *t = strtok_r(line, " ", &save); t != NULL && n < max - 1;
+	    t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	w[n] = NULL;
+	if (n >= 2 && strcmp(w[0], "vmtorture") == 0 &&
+	    strcmp(w[1], "run") == 0) {
+		memmove(w, w + 2, (size_t)(n - 1) * sizeof (*w));
+		n -= 2;
+	}
+	return (n);
 }

@@ -24,6 +24,9 @@ struct vt_child {
 	pid_t		pid;		/* 0: not running */
 	char		out[4096], err[4096], json[4096];
 	double		started;	/* vt_child_now() at the start */
+	double		timeout;	/* vt_child_wait_any kills it after this
+					   many seconds (0: never) */
+	bool		timedout;	/* it did: its code is VT_CHILD_TIMEOUT */
 };
 
 /* What a finished child reported. */
@@ -88,6 +91,16 @@ void vt_child_run(struct vt_child *k, const struct vt_config *c,
 /* The first line of the child's stderr (its usage error), or "". */
 void vt_child_first_error(const struct vt_child *k, char *buf, size_t len);
 
+/*
+ * Wait for one of the n children in kids (pid 0: a free slot) to end,
+ * killing each one that has run past its timeout.  Returns its index with
+ * *code its exit code (VT_CHILD_TIMEOUT when it was killed for its
+ * timeout) and its pid set to 0; -1 when none is running or waitpid
+ * failed (message printed).  A child of another caller is reaped and
+ * ignored.
+ */
+int vt_child_wait_any(struct vt_child *const *kids, size_t n, int *code);
+
 /* Remove the child's files. */
 void vt_child_cleanup(const struct vt_child *k);
 
@@ -101,5 +114,18 @@ bool vt_child_take_opt(int argc, char **argv, int *i, const char *name,
     const char **val);
 /* Is word a the option name, in either spelling (its value not taken)? */
 bool vt_child_is_opt(const char *a, const char *name);
+
+/* "A-B" or "A" into *lo, *hi (A <= B).  0, or -1 if malformed. */
+int vt_child_parse_range(const char *s, uint64_t *lo, uint64_t *hi);
+
+/* Words w (NULL-terminated) joined with single spaces into out. */
+void vt_child_join_words(const char *const *w, char *out, size_t len);
+
+/*
+ * Split line in place at spaces into at most max - 1 words (w ends with
+ * NULL); a leading "vmtorture run" is dropped, so a printed replay line
+ * gives SCENARIO and its options.  Returns the number of words.
+ */
+int vt_child_split_replay(char *line, const char **w, int max);
 
 #endif /* VT_STRESS_CHILD_H */

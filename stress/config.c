@@ -21,6 +21,7 @@
 #include "run.h"
 #include "subsys.h"
 #include "../locks/lockops.h"
+#include "../locks/lockstat.h"
 #include "../base/inject.h"
 
 #define OFF(f)	offsetof(struct vt_config, f)
@@ -30,6 +31,7 @@ static const struct vt_param_choice sched_choices[] = {
 	{ "free", VT_SCHED_FREE },
 	{ "random", VT_SCHED_RANDOM },
 	{ "pct", VT_SCHED_PCT },
+	{ "pos", VT_SCHED_POS },
 	{ NULL, 0 },
 };
 
@@ -97,6 +99,21 @@ const struct vt_param vt_engine_params[] = {
 	{ "lockdep-edges", 0, VT_P_STR, OFF(lockdep_edges), 0, 0, "FILE",
 	    "write the lock-class edges the run saw (\"A -> B site\" lines) "
 	    "to FILE at its end", VT_PF_OUTPUT, 0 },
+	{ "lockstat", 0, VT_P_BOOL, OFF(lockstat), 0, 0, NULL,
+	    "time every mutex (wait, hold) and name the contending call sites; "
+	    "tables per lock class and hottest buckets in the report (controlled "
+	    "mode: times in schedule steps)", VT_PF_OUTPUT, 0 },
+	{ "lockstat-top", 0, VT_P_U32, OFF(lockstat_top), 1, 16, "N",
+	    "--lockstat: show the N hottest buckets of each lock table",
+	    VT_PF_OUTPUT, 5 },
+	{ "lockstat-hold-every", 0, VT_P_POW2, OFF(lockstat_hold_every), 1,
+	    1024, "N", "--lockstat: time the hold of one acquisition in N of "
+	    "each mutex (1: every one; waits are always timed)", VT_PF_OUTPUT,
+	    VT_LOCKSTAT_HOLD_EVERY },
+	{ "hash-spread", 0, VT_P_BOOL, OFF(hash_spread), 0, 0, NULL,
+	    "report how the run's pages, mappings and tables fall on the "
+	    "buckets of each hash and lock table (histogram, max/mean, "
+	    "chi-square against uniform)", VT_PF_OUTPUT, 0 },
 	{ "inject", 0, VT_P_STR, OFF(inject), 0, 0, "NAME",
 	    "switch on a mutant of the bug catalogue (repeatable, or a comma list; see `vmtorture list`)", 0, 0 },
 	{ "json", 0, VT_P_STR, OFF(json), 0, 0, "FILE",
@@ -278,6 +295,11 @@ vt_config_inject_parse(const struct vt_config *c,
 {
 	const char *s = c->inject;
 
+	if (!VT_INJECT_BUILT && s != NULL && *s != '\0') {
+		vt_usage_err("--inject %s: this vmtorture is built without the "
+		    "bug catalogue (meson -Dinject=false)", s);
+		return (-1);
+	}
 	while (s != NULL && *s != '\0') {
 		size_t len = strcspn(s, ",");
 		char name[96];
@@ -457,7 +479,7 @@ static const char *
 sched_name(int m)
 {
 	return (m == VT_SCHED_PCT ? "pct" : m == VT_SCHED_RANDOM ? "random" :
-	    "free");
+	    m == VT_SCHED_POS ? "pos" : "free");
 }
 
 static int
@@ -545,7 +567,17 @@ uint64_t
 vt_config_step_budget(const struct vt_config *c)
 {
 	const struct vt_scenario_ops *sc = c->sc;
-	uint64_t per_op = 100000, total;
+	/*
+	 * The automatic budget: a base of 10000 points per operation plus each
+	 * subsystem's own allowance (the HAT's grows with --pages), times
+	 * --ops and the workers, plus 1e6.  Measured normal runs (200 ops, 4
+	 * workers, seed 1) take 86-110 points per operation on map-unmap and
+	 * pageunload, ~1100 on htable-steal and up to 4069 on hment-steal,
+	 * whose steals scan pages: the default hat budget (75536 per
+	 * operation at 65536 pages) is 18x the worst of them.  A livelock is
+	 * the livelock check's to report, long before this.
+	 */
+	uint64_t per_op = 10000, total;
 
 	if (c->max_steps != 0)
 		return (c->max_steps);

@@ -18,7 +18,8 @@
 #define VT_MAX_SUBSYS	8	/* registered subsystems */
 #define VT_SUBSYS_OPTS_MAX 256	/* bytes of one subsystem's options */
 
-enum vt_sched_mode { VT_SCHED_FREE = 0, VT_SCHED_RANDOM, VT_SCHED_PCT };
+enum vt_sched_mode { VT_SCHED_FREE = 0, VT_SCHED_RANDOM, VT_SCHED_PCT,
+    VT_SCHED_POS };
 
 struct vt_role;
 struct vt_scenario_ops;
@@ -54,6 +55,10 @@ struct vt_config {
 	double		watchdog;		/* --watchdog S */
 	bool		lockdep;		/* --lockdep: the lock-order check */
 	const char	*lockdep_edges;		/* --lockdep-edges FILE: the edges seen */
+	bool		lockstat;		/* --lockstat: wait/hold times, sites */
+	uint32_t	lockstat_top;		/* --lockstat-top N: hottest buckets shown */
+	uint32_t	lockstat_hold_every;	/* --lockstat-hold-every N: holds timed */
+	bool		hash_spread;		/* --hash-spread: bucket occupancy */
 	const char	*json;			/* --json FILE */
 	const char	*inject;		/* --inject NAME[,NAME...] (catalogue) */
 	bool		tap;			/* --tap */

@@ -32,6 +32,7 @@
 #include "symbol.h"
 #include "trace.h"
 #include "../locks/lockdep.h"
+#include "../locks/lockstat.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/lockops.h"
@@ -286,6 +287,12 @@ boot(void)
 
 	vt_lock_select(lo);
 	vt_lockdep_enabled = R.cfg.lockdep;
+	/* Records are attached at mutex_init: switched on before the boot. */
+	vt_lockstat_enabled = R.cfg.lockstat;
+	vt_lockstat_hold_mask = (uint64_t)R.cfg.lockstat_hold_every - 1;
+	vt_lockstat_set_clock(R.cfg.sched != VT_SCHED_FREE ? vt_sched_step :
+	    NULL);
+	vt_lockstat_begin();
 	/* Mutants: set before any worker exists, ticks restart every boot. */
 	vt_inject_clear();
 	(void) vt_config_inject_parse(&R.cfg, R.sc, vt_injected);
@@ -435,7 +442,8 @@ vt_run_main(int argc, char **argv)
 			build_workers();
 		}
 		vt_engine_run_controlled(R.cfg.sched == VT_SCHED_PCT ? VT_STRAT_PCT :
-		    VT_STRAT_RANDOM, k, &res);
+		    R.cfg.sched == VT_SCHED_POS ? VT_STRAT_POS : VT_STRAT_RANDOM,
+		    k, &res);
 		vt_engine_controlled_outcome(&res);
 		R.rep.controlled = true;
 		R.rep.sched_steps = res.steps;

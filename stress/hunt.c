@@ -55,30 +55,6 @@ hunt_usage(FILE *f)
 	    "  Exit: 1 a seed failed, 0 none did, 2 usage error.\n");
 }
 
-/* "A-B" or "A" into *lo, *hi. */
-static int
-parse_range(const char *s, uint64_t *lo, uint64_t *hi)
-{
-	char buf[64];
-	const char *dash;
-
-	if (s == NULL || strlen(s) >= sizeof (buf))
-		return (-1);
-	dash = strchr(s, '-');
-	if (dash == NULL) {
-		if (vt_parse_u64(s, lo) != 0)
-			return (-1);
-		*hi = *lo;
-		return (0);
-	}
-	memcpy(buf, s, (size_t)(dash - s));
-	buf[dash - s] = '\0';
-	if (vt_parse_u64(buf, lo) != 0 || vt_parse_u64(dash + 1, hi) != 0 ||
-	    *lo > *hi)
-		return (-1);
-	return (0);
-}
-
 /* What hunt was asked, after its own options are taken out. */
 struct hunt_args {
 	char		**run;		/* SCENARIO + run options (borrowed words) */
@@ -111,12 +87,14 @@ parse_args(int argc, char **argv, struct hunt_args *h)
 
 		if (vt_child_take_opt(argc, argv, &i, "seeds", &val)) {
 			h->seeds = val;
-			if (val == NULL || parse_range(val, &h->lo, &h->hi) != 0)
+			if (val == NULL ||
+			    vt_child_parse_range(val, &h->lo, &h->hi) != 0)
 				goto badrange;
 		} else if (vt_child_take_opt(argc, argv, &i, "sched-seeds",
 		    &val)) {
 			h->sched_seeds = val;
-			if (val == NULL || parse_range(val, &h->lo, &h->hi) != 0)
+			if (val == NULL ||
+			    vt_child_parse_range(val, &h->lo, &h->hi) != 0)
 				goto badrange;
 		} else if (vt_child_take_opt(argc, argv, &i, "jobs", &val)) {
 			if (val == NULL || vt_parse_u64(val, &h->jobs) != 0 ||

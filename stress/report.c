@@ -94,6 +94,8 @@ void
 vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
     uint32_t nworkers, bool stats)
 {
+	double f;
+
 	memset(r->ops, 0, sizeof (r->ops));
 	memset(r->role_ops, 0, sizeof (r->role_ops));
 	memset(r->role_workers, 0, sizeof (r->role_workers));
@@ -109,6 +111,8 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 	}
 
 	r->have_stats = stats;
+	r->have_lockstat = false;
+	r->nspreads = 0;
 	r->nlocks = 0;
 	r->ncounters = 0;
 	r->ntables = 0;
@@ -118,6 +122,10 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 	FOREACH_SUBSYS(r->cfg, ss)
 		if ((*ss)->stats != NULL)
 			(*ss)->stats(r->cfg, r);
+	r->have_lockstat = r->cfg->lockstat;
+	r->ls_unit = vt_lockstat_unit();
+	r->ls_hold_every = (uint32_t)(vt_lockstat_hold_mask + 1);
+	f = r->have_lockstat ? vt_lockstat_ns_per_tick() : 1.0;
 	for (struct vt_lock_class *c = vt_lockclass_first();
 	    c != NULL && r->nlocks < VT_REPORT_MAX_CLASSES; c = c->lc_next) {
 		struct vt_report_lock *l = &r->locks[r->nlocks++];
@@ -128,6 +136,9 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 		l->size = c->lc_table ? c->lc_size : 0;
 		l->acquisitions = s.acquisitions;
 		l->contended = s.contended;
+		l->have_ls = false;
+		if (r->have_lockstat)
+			vt_report_lockstat_class(r, l, c, &s, f);
 	}
 }
 
@@ -205,6 +216,8 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 		line(f, tap, "  %-22s %14" PRIu64 " %14" PRIu64, head,
 		    l->acquisitions, l->contended);
 	}
+	vt_report_lockstat_print(r, f, tap);
+	vt_report_spread_print(r, f, tap);
 	for (uint32_t i = 0; i < r->ntables; i++) {
 		const struct vt_report_table *t = &r->tables[i];
 		char buf[256];
@@ -255,7 +268,8 @@ vt_report_print(const struct vt_report *r, FILE *f)
 	line(f, tap, "ran %.2f s: %" PRIu64 " role operations by %u workers "
 	    "(sched %s, lock %s%s)", r->seconds, total, vt_config_nworkers(c),
 	    c->sched == VT_SCHED_PCT ? "pct" : c->sched == VT_SCHED_RANDOM ?
-	    "random" : "free", c->lock, brief);
+	    "random" : c->sched == VT_SCHED_POS ? "pos" : "free", c->lock,
+	    brief);
 	if (r->controlled)
 		line(f, tap, "schedule: %" PRIu64 " points (%.0f/s), %" PRIu64
 		    " switches (%.0f/s), %" PRIu64 " preemptions; trace hash "
@@ -350,10 +364,16 @@ json_stats(const struct vt_report *r, json_object *root)
 		    json_u64(r->locks[i].acquisitions));
 		json_object_object_add(o, "contended",
 		    json_u64(r->locks[i].contended));
+		if (r->locks[i].have_ls)
+			json_object_object_add(o, "lockstat",
+			    vt_report_lockstat_json(r, &r->locks[i]));
 		json_object_object_add(locks, r->locks[i].name, o);
 	}
 	json_object_object_add(root, "stats", st);
 	json_object_object_add(root, "locks", locks);
+	if (r->nspreads > 0)
+		json_object_object_add(root, "hash_spread",
+		    vt_report_spread_json(r));
 	for (uint32_t i = 0; i < r->ntables; i++) {
 		const struct vt_report_table *t = &r->tables[i];
 		json_object *to = json_object_new_object();

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "../locks/lockstat.h"
 
 #define VT_REPORT_MAX_CLASSES	64
 #define VT_REPORT_MAX_COUNTERS	192
@@ -23,12 +24,67 @@
 #define VT_REPORT_MAX_ROWS	32
 #define VT_REPORT_MAX_COLS	6
 
+#define VT_REPORT_LS_HOT	16	/* --lockstat-top at most */
+#define VT_REPORT_LS_SITES	5	/* contending sites shown per class */
+
+/* --lockstat: one bucket of a table (times in the report's unit). */
+struct vt_report_ls_bucket {
+	uint32_t	index;
+	uint64_t	acquisitions, contended;
+	struct vt_ls_times wait, hold;
+	char		site[96];	/* its top contending site, or "" */
+};
+
+/* --lockstat: a contending call site of a class. */
+struct vt_report_ls_site {
+	char		site[96];	/* function:file:line */
+	uint64_t	count;		/* contended acquisitions */
+	uint64_t	wait;		/* their wait */
+};
+
+/* --lockstat of one class (times converted to the report's unit). */
+struct vt_report_lockstat {
+	struct vt_ls_times wait, hold;
+	double		skew;		/* tables: max/mean acquisitions per bucket */
+	uint64_t	max_load;	/* tables: the busiest bucket's acquisitions */
+	uint32_t	max_index;
+	uint32_t	nhot;
+	struct vt_report_ls_bucket hot[VT_REPORT_LS_HOT];
+	uint32_t	nsites;
+	struct vt_report_ls_site sites[VT_REPORT_LS_SITES];
+	uint64_t	other;		/* contended from sites not listed */
+};
+
+#define VT_REPORT_MAX_SPREADS	8
+#define VT_SPREAD_HIST		9	/* buckets holding 0..7 keys, and 8 or more */
+
+/*
+ * --hash-spread: how the keys a run really used (pages, mappings, tables)
+ * fall on the buckets of one hash or lock table.
+ */
+struct vt_report_spread {
+	char		name[48];	/* "MLIST_MUTEX -> mlist_lock" */
+	char		keys_what[32];	/* "pages" */
+	uint64_t	keys;
+	uint32_t	buckets;
+	uint32_t	nonempty;
+	uint64_t	max;		/* keys in the fullest bucket */
+	uint32_t	max_index;
+	double		mean;		/* keys / buckets */
+	double		chi2;		/* against uniform placement */
+	double		df;		/* buckets - 1 */
+	double		z;		/* Wilson-Hilferty: X^2/df as a normal deviate */
+	uint64_t	hist[VT_SPREAD_HIST];	/* buckets by occupancy */
+};
+
 /* Names are copied: lock classes and caches are gone when the report prints. */
 struct vt_report_lock {
 	char		name[48];
 	uint32_t	size;
 	uint64_t	acquisitions;
 	uint64_t	contended;
+	bool		have_ls;	/* ls valid (--lockstat) */
+	struct vt_report_lockstat ls;
 };
 
 /* A counter of a subsystem, by kernel name, under a heading ("HATSTAT"). */
@@ -66,6 +122,11 @@ struct vt_report {
 	struct vt_report_table	tables[VT_REPORT_MAX_TABLES];
 	uint32_t	nlocks;
 	struct vt_report_lock	locks[VT_REPORT_MAX_CLASSES];
+	uint32_t	nspreads;
+	struct vt_report_spread	spreads[VT_REPORT_MAX_SPREADS];
+	bool		have_lockstat;		/* --lockstat tables collected */
+	const char	*ls_unit;		/* "ns" or "steps" */
+	uint32_t	ls_hold_every;		/* holds timed: one in this many */
 	/* Controlled mode (--sched random|pct). */
 	bool		controlled;
 	uint64_t	sched_steps;		/* schedule points passed */
@@ -103,6 +164,32 @@ void vt_report_row(struct vt_report_table *t, const char *name,
  */
 void vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
     uint32_t nworkers, bool stats);
+/*
+ * --lockstat (lockstat_report.c): fill l->ls from the class's sums s and,
+ * for a table, its buckets; ns_per_tick converts the clock.  World stopped.
+ */
+struct vt_lock_class;
+struct vt_lock_stats;
+void vt_report_lockstat_class(const struct vt_report *r,
+    struct vt_report_lock *l, const struct vt_lock_class *cls,
+    const struct vt_lock_stats *s, double ns_per_tick);
+/* The lockstat tables of the summary (after the lock counts). */
+void vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap);
+/* l's "lockstat" object (a json_object *), NULL without one. */
+void *vt_report_lockstat_json(const struct vt_report *r,
+    const struct vt_report_lock *l);
+
+/*
+ * For subsystems' stats() under --hash-spread (spread_report.c): one hash,
+ * occ[i] the keys in bucket i of n; name and what are copied.  A hash
+ * without keys is left out.
+ */
+void vt_report_spread(struct vt_report *r, const char *name, const char *what,
+    const uint32_t *occ, uint32_t n);
+/* The hash-spread table of the summary; the "hash_spread" JSON array. */
+void vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap);
+void *vt_report_spread_json(const struct vt_report *r);
+
 /* The stdout summary (and TAP line with --tap). */
 void vt_report_print(const struct vt_report *r, FILE *f);
 /* --json FILE; 0 or -1 (message on stderr). */

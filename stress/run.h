@@ -122,4 +122,25 @@ int vt_shrink_main(int argc, char **argv);
  */
 int vt_selftest_main(int argc, char **argv);
 
+/*
+ * `vmtorture campaign [-f FILE] [--scenarios ...] [--strategies ...]
+ * [--budget T | --seeds A-B] [--jobs N] [--shard I/N] [run options]`: a
+ * matrix of cells over seeds, one JSON line per run (campaign.c).  0 no
+ * failure, 1 failures, 2 usage, 4 harness failure.
+ */
+int vt_campaign_main(int argc, char **argv);
+
+/*
+ * `vmtorture merge FILE...`: fold campaign JSON-line files (shards) into
+ * one report (campaign_merge.c).  Exit as the campaign's.
+ */
+int vt_merge_main(int argc, char **argv);
+
+/*
+ * `vmtorture sweep SCENARIO --X-locks LIST ... [run options]` (sweep.c):
+ * the grid of lock-table sizes, its model and the recommended size.  0, 1
+ * a child's check failed, 2 usage, 4 harness failure.
+ */
+int vt_sweep_main(int argc, char **argv);
+
 #endif /* VT_STRESS_RUN_H */

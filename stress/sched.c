@@ -43,7 +43,7 @@ struct sched_state {
 	uint64_t		rng[4];		/* xoshiro256** */
 	uint64_t		*change_points;	/* pct: sorted, depth-1 of them */
 	uint32_t		next_change;
-	int64_t			low_prio;	/* pct: last "lowest" priority given to a spinner */
+	int64_t			low_prio;	/* pct/pos: last "lowest" priority given to a spinner */
 	uint32_t		replay_pos;
 	uint64_t		progress_step;	/* step of the last progress */
 	uint32_t		ndistinct;	/* objects touched since then */
@@ -207,13 +207,47 @@ replay_pick(bool yielding, bool at_end)
 	return (first_runnable_except(c));
 }
 
+/* pos: a fresh random priority (positive; spinners go below 0). */
+static int64_t
+pos_prio(void)
+{
+	return ((int64_t)(rng_next() >> 2) + 1);
+}
+
+/*
+ * pos: task c's pending event (on c's st_pos_obj) has just run.  Every
+ * other task waiting to act on the same object races with it and draws a
+ * fresh priority; c draws one for its next event, on obj (none at_end).
+ * Objects are compared for identity only, so the schedule does not depend
+ * on where they lie in memory.
+ */
+static void
+pos_update(uint32_t c, const void *obj, bool yielding, bool at_end,
+    uint32_t nr)
+{
+	const void *done = S.tasks[c].st_pos_obj;
+	uint32_t i;
+
+	if (done != NULL)
+		for (i = 0; i < S.n; i++)
+			if (i != c && S.tasks[i].st_state != VT_TASK_DONE &&
+			    S.tasks[i].st_pos_obj == done)
+				S.tasks[i].st_prio = pos_prio();
+	if (at_end)
+		return;
+	S.tasks[c].st_pos_obj = obj;
+	S.tasks[c].st_prio = (yielding && runnable(c) && nr > 1) ?
+	    --S.low_prio : pos_prio();
+}
+
 /*
  * Choose who runs after step S.r->steps.  yielding: the current task is
- * spinning and should let others run; at_end: it has just finished.
+ * spinning and should let others run; at_end: it has just finished; obj:
+ * what the current task is about to act on (NULL: nothing named).
  * Returns -1 if nobody can run.
  */
 static int
-choose(bool yielding, bool at_end)
+choose(bool yielding, bool at_end, const void *obj)
 {
 	uint32_t c = S.cur;
 	uint32_t nr = count_runnable();
@@ -245,6 +279,9 @@ choose(bool yielding, bool at_end)
 		    S.p.switch_prob)
 			return ((int)c);
 		return (nth_runnable(rng_below(nr)));
+	case VT_STRAT_POS:
+		pos_update(c, obj, yielding, at_end, nr);
+		return (pct_pick());
 	case VT_STRAT_REPLAY:
 		return (replay_pick(yielding, at_end));
 	}
@@ -372,7 +409,7 @@ decide(enum vt_sp_kind kind, const void *obj, const void *pc,
 			back_to_main();
 		}
 	}
-	next = choose(kind == VT_SP_YIELD, false);
+	next = choose(kind == VT_SP_YIELD, false, obj);
 	if (next < 0) {
 		describe_deadlock();
 		S.r->outcome = VT_SCHED_DEADLOCK;
@@ -447,7 +484,7 @@ task_main(void *arg)
 	t->st_body(t->st_arg);
 	t->st_state = VT_TASK_DONE;
 	progress();
-	next = choose(false, true);
+	next = choose(false, true, NULL);
 	if (next < 0) {
 		uint32_t i;
 
@@ -618,6 +655,11 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 		tasks[j].st_prio = tmp;
 	}
 	S.low_prio = 0;
+	for (i = 0; i < n; i++) {
+		tasks[i].st_pos_obj = NULL;
+		if (S.p.strategy == VT_STRAT_POS)
+			tasks[i].st_prio = pos_prio();
+	}
 	if (S.p.strategy == VT_STRAT_PCT && S.p.depth > 1) {
 		uint64_t k = S.p.steps ? S.p.steps : 1;
 
@@ -663,7 +705,8 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	S.active = true;
 	vt_sched_ctl = &sched_ctl;
 	vt_sched_hook = sched_hook;
-	first = S.p.strategy == VT_STRAT_PCT ? pct_pick() :
+	first = (S.p.strategy == VT_STRAT_PCT ||
+	    S.p.strategy == VT_STRAT_POS) ? pct_pick() :
 	    S.p.strategy == VT_STRAT_RANDOM ? nth_runnable(rng_below(n)) : 0;
 	if (S.p.strategy == VT_STRAT_REPLAY && S.p.nreplay > 0 &&
 	    S.p.replay[0].sw_step == 0 && !S.p.replay[0].sw_end) {

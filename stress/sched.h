@@ -10,6 +10,13 @@
  *            (>= depth), depth-1 change points chosen uniformly in [1, k];
  *            the highest-priority runnable task always runs; at change point
  *            j the running task's priority drops to j;
+ *   pos    - partial order sampling (Yuan et al., CAV 2018): every task's
+ *            pending event (its next schedule point, on one object) has a
+ *            random priority; the highest-priority runnable task runs;
+ *            when a task's event on object o has run, every other task
+ *            whose pending event is on o draws a fresh priority (those
+ *            events race with it), and so does the task for its next
+ *            event.  A spinner goes lowest, as under pct;
  *   replay - follow a recorded list of switches (shrinking, trace replay):
  *            at a point with a recorded switch run its target, otherwise
  *            go on with the running task (the first other runnable one,
@@ -30,7 +37,8 @@
 #include "../locks/sched_point.h"
 #include "fiber.h"
 
-enum vt_sched_strategy { VT_STRAT_RANDOM = 1, VT_STRAT_PCT, VT_STRAT_REPLAY };
+enum vt_sched_strategy { VT_STRAT_RANDOM = 1, VT_STRAT_PCT, VT_STRAT_REPLAY,
+    VT_STRAT_POS };
 
 enum vt_task_state { VT_TASK_RUNNABLE, VT_TASK_BLOCKED, VT_TASK_DONE };
 
@@ -41,7 +49,8 @@ struct vt_sched_task {
 	enum vt_task_state st_state;
 	const void	*st_blocked_on;	/* object it waits for (BLOCKED) */
 	const char	*st_what;	/* "mutex", "cv", "page", ... */
-	int64_t		st_prio;	/* pct priority (spinners go below 0) */
+	int64_t		st_prio;	/* pct/pos priority (spinners go below 0) */
+	const void	*st_pos_obj;	/* pos: object of its pending event */
 	/* Its last schedule point, for reports (sites are return addresses). */
 	uint64_t	st_step;
 	enum vt_sp_kind	st_kind;

@@ -199,18 +199,6 @@ cell_words(const struct subject *s, int t, uint64_t n, double free_secs,
 	return (k);
 }
 
-/* Words joined with spaces (for reports). */
-static void
-join_words(const char **w, char *out, size_t len)
-{
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (int i = 0; w[i] != NULL && n < len; i++)
-		n += (size_t)snprintf(out + n, len - n, "%s%s", i ? " " : "",
-		    w[i]);
-}
-
 /* Parse words into c (quietly); 0, or -1 after the parser's message. */
 static int
 parse_words(int n, const char **w, struct vt_config *c)
@@ -219,25 +207,6 @@ parse_words(int n, const char **w, struct vt_config *c)
 
 	return (vt_config_parse(c, &sc, n, (char **)(uintptr_t)w) == 0 ? 0 :
 	    -1);
-}
-
-/* Split a replay line "vmtorture run SCENARIO ..." into words (in place). */
-static int
-split_replay(char *line, const char **w, int max)
-{
-	int n = 0;
-	char *save = NULL;
-
-	for (char *t = strtok_r(line, " ", &save); t != NULL && n < max - 1;
-	    t = strtok_r(NULL, " ", &save))
-		w[n++] = t;
-	w[n] = NULL;
-	if (n >= 2 && strcmp(w[0], "vmtorture") == 0 &&
-	    strcmp(w[1], "run") == 0) {
-		memmove(w, w + 2, (size_t)(n - 1) * sizeof (*w));
-		n -= 2;
-	}
-	return (n);
 }
 
 static bool
@@ -514,6 +483,11 @@ vt_selftest_main(int argc, char **argv)
 			return (VT_EXIT_USAGE);
 		}
 	}
+	if (!VT_INJECT_BUILT) {
+		fprintf(stderr, "vmtorture selftest: this vmtorture is built "
+		    "without the bug catalogue (meson -Dinject=false)\n");
+		return (VT_EXIT_USAGE);
+	}
 	if (jobs < 1)
 		jobs = 1;
 	if (jobs > ST_MAX_JOBS)
@@ -555,7 +529,7 @@ vt_selftest_main(int argc, char **argv)
 				break;
 			nw = cell_words(&subj[pick], pt, subj[pick].tr[pt].next++,
 			    free_secs, buf, w);
-			join_words(w, sl->cell, sizeof (sl->cell));
+			vt_child_join_words(w, sl->cell, sizeof (sl->cell));
 			if (parse_words(nw, w, &c) != 0) {
 				fprintf(stderr, "vmtorture selftest: cell '%s' "
 				    "does not parse\n", sl->cell);
@@ -626,7 +600,7 @@ vt_selftest_main(int argc, char **argv)
 		if (!tr->caught || tr->replay[0] == '\0')
 			continue;
 		snprintf(line, sizeof (line), "%s", tr->replay);
-		nw = split_replay(line, w, 256);
+		nw = vt_child_split_replay(line, w, 256);
 		subj[i].replays = 0;
 		if (nw < 1 || parse_words(nw, w, &c) != 0)
 			continue;

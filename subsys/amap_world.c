@@ -575,7 +575,7 @@ vt_amap_world_setup(const struct vt_config *c, char *err, size_t errlen)
 	W.w_proc = calloc(W.w_nproc, sizeof (struct vt_amap_proc));
 	if (W.w_proc == NULL)
 		vt_fail("harness", "out of memory for %u processes", o->procs);
-	mutex_init(&W.w_table_lock, "amap proc table", MUTEX_DEFAULT, NULL);
+	mutex_init(&W.w_table_lock, "amap_proc_table", MUTEX_DEFAULT, NULL);
 	mutex_init(&W.w_swap_syscall_lock, "swap_syscall_lock", MUTEX_DEFAULT,
 	    NULL);
 	for (uint32_t i = 0; i < W.w_nproc; i++) {

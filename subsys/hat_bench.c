@@ -6,7 +6,13 @@
  *       acquisitions and kernel atomics per pair, the "lock floor"
  *       (acq/pair * mutex cost + atomics/pair * CAS cost) and pair/floor;
  *   (c) two threads mapping and unmapping their own VAs of shared pages in
- *       one hat, with 2048-entry lock tables and with 1-entry tables.
+ *       one hat, with 2048-entry lock tables and with 1-entry tables;
+ *   (d) what --lockstat costs: the pair of (b) with every mutex timed
+ *       beside the same without, repetitions interleaved.
+ * Where a machine is shared, wall time includes the time a thread waited
+ * for a CPU: the CPU-time figures (each thread's own clock) and the
+ * threads' CPU time over wall time say how much of a two-thread figure
+ * measured the scheduler rather than the code.
  * Each figure is the median of BENCH_REPS repetitions.  With --tap every
  * figure is an `ok` line: speed never fails a test (shared, noisy machines).
  *
@@ -14,6 +20,9 @@
  * of this file.
  */
 #include "hat_subsys.h"
+
+#include "amap_subsys.h"
+#include "vpm_subsys.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -23,13 +32,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "amap_subsys.h"
 #include "../core/hat.h"
 #include "../core/page.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
 #include "../locks/kmutex.h"
 #include "../locks/lockops.h"
+#include "../locks/lockstat.h"
 #include "../locks/locktable.h"
 #include "../locks/sched_point.h"
 #include "../stress/param.h"
@@ -120,6 +129,29 @@ time_lock(double secs, bool bare)
 	return ((t - t0) * 1e9 / (double)n);
 }
 
+/*
+ * The same as a plain loop of direct pthread_mutex_lock/unlock calls: the
+ * floor under both (no ops table, no try-first, no kmutex bookkeeping).
+ */
+static double
+time_plain(double secs)
+{
+	pthread_mutex_t pm = PTHREAD_MUTEX_INITIALIZER;
+	uint64_t n = 0;
+	double t0, t;
+
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 4096; i++) {
+			(void) pthread_mutex_lock(&pm);
+			(void) pthread_mutex_unlock(&pm);
+		}
+		n += 4096;
+	} while ((t = now_s()) - t0 < secs);
+	(void) pthread_mutex_destroy(&pm);
+	return ((t - t0) * 1e9 / (double)n);
+}
+
 static double
 time_cas(double secs)
 {
@@ -144,10 +176,18 @@ static hat_t *bench_hat;
 static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
+/*
+ * Boots the bench machine; lockstat: every mutex gets a --lockstat record,
+ * timing one hold in hold_every.
+ */
 static void
-bench_boot(uint32_t table_size)
+bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 {
 	struct vt_hat_params hp;
+
+	vt_lockstat_enabled = lockstat;
+	vt_lockstat_hold_mask = hold_every - 1;
+	vt_lockstat_begin();
 
 	hat_params_default(&hp);
 	hp.mlist_locks = table_size;
@@ -184,6 +224,12 @@ bench_boot(uint32_t table_size)
 }
 
 static void
+bench_boot(uint32_t table_size, bool lockstat)
+{
+	bench_boot_ls(table_size, lockstat, 1);
+}
+
+static void
 bench_shutdown(void)
 {
 	rw_enter(&bench_as.a_lock, RW_WRITER);
@@ -200,11 +246,15 @@ bench_shutdown(void)
 	hat_fini();
 	vt_machine_fini();
 	vt_lockclass_reset();
+	vt_lockstat_enabled = false;
 }
 
-/* Sum of every lock class's acquisitions (single-threaded moments only). */
+/*
+ * Sum of every lock class's acquisitions, or contended acquisitions
+ * (single-threaded moments only).
+ */
 static uint64_t
-lock_acquisitions(void)
+lock_count(bool contended)
 {
 	const kmutex_t *singles[] = { &hat_list_lock, &bench_hat->hat_mutex,
 	    kas.a_hat != NULL ? &kas.a_hat->hat_mutex : NULL };
@@ -220,19 +270,39 @@ lock_acquisitions(void)
 			    sizeof (singles[0]); i++)
 				if (singles[i] != NULL && singles[i]->m_class == c)
 					vt_lockclass_add(&s, singles[i]);
-		sum += s.acquisitions;
+		sum += contended ? s.contended : s.acquisitions;
 	}
 	return (sum);
 }
+
+static uint64_t
+lock_acquisitions(void)
+{
+	return (lock_count(false));
+}
+
+/* The calling thread's CPU time in seconds. */
+static double
+thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
+}
+
+/* CPU ns per pair of the last time_pairs() (immune to being descheduled). */
+static double pairs_cpu_ns;
 
 /* (b): ns per pair on the calling (boot) thread, one data page. */
 static double
 time_pairs(double secs)
 {
 	uint64_t n = 0;
-	double t0, t;
+	double t0, t, c0;
 
 	rw_enter(&bench_as.a_lock, RW_READER);
+	c0 = thread_cpu_s();
 	t0 = now_s();
 	do {
 		for (int i = 0; i < 256; i++) {
@@ -245,6 +315,7 @@ time_pairs(double secs)
 		}
 		n += 256;
 	} while ((t = now_s()) - t0 < secs);
+	pairs_cpu_ns = (thread_cpu_s() - c0) * 1e9 / (double)n;
 	rw_exit(&bench_as.a_lock);
 	return ((t - t0) * 1e9 / (double)n);
 }
@@ -267,7 +338,17 @@ struct duo {
 	cpu_t		cpu;
 	int		t;
 	uint64_t	pairs;		/* own; read after join */
+	double		cpu_s;		/* the thread's CPU time in the loop; own */
 };
+
+/* What one two-thread measurement saw. */
+struct duo_result {
+	double		pairs_per_s;	/* wall */
+	double		cpu_ns;		/* CPU ns per pair (both threads' CPU time) */
+	double		oncpu;		/* CPU time / (2 x wall) */
+	double		contended_k;	/* contended acquisitions per 1000 pairs */
+};
+
 static uint32_t duo_stop;		/* relaxed atomics */
 static pthread_barrier_t duo_bar;
 
@@ -276,10 +357,12 @@ duo_main(void *arg)
 {
 	struct duo *d = arg;
 	uint64_t k = 0;
+	double c0;
 
 	vt_thread_set_current(&d->kt);
 	rw_enter(&bench_as.a_lock, RW_READER);
 	pthread_barrier_wait(&duo_bar);
+	c0 = thread_cpu_s();
 	while (!VT_PEEK(duo_stop)) {
 		for (int i = 0; i < 64; i++, k++) {
 			caddr_t va = (caddr_t)(BENCH_VA + d->t * BENCH_SEG +
@@ -292,19 +375,22 @@ duo_main(void *arg)
 			hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
 		}
 	}
+	d->cpu_s = thread_cpu_s() - c0;
 	d->pairs = k;
 	rw_exit(&bench_as.a_lock);
 	return (NULL);
 }
 
-/* Pairs per second of two threads for secs. */
-static double
+/* Two threads for secs: pairs per second, CPU per pair, contention. */
+static struct duo_result
 time_duo(double secs)
 {
 	struct duo d[2];
 	pthread_t th[2];
 	struct timespec nap;
+	struct duo_result res;
 	double t0, t;
+	uint64_t c0 = lock_count(true), pairs;
 
 	memset(d, 0, sizeof (d));
 	VT_POKE(duo_stop, 0);
@@ -332,7 +418,13 @@ time_duo(double secs)
 	pthread_barrier_destroy(&duo_bar);
 	for (int i = 0; i < 2; i++)
 		vt_thread_fini(&d[i].kt);
-	return ((double)(d[0].pairs + d[1].pairs) / (t - t0));
+	pairs = d[0].pairs + d[1].pairs;
+	res.pairs_per_s = (double)pairs / (t - t0);
+	res.cpu_ns = pairs ? (d[0].cpu_s + d[1].cpu_s) * 1e9 / (double)pairs : 0;
+	res.oncpu = (d[0].cpu_s + d[1].cpu_s) / (2 * (t - t0));
+	res.contended_k = pairs ? (double)(lock_count(true) - c0) * 1000 /
+	    (double)pairs : 0;
+	return (res);
 }
 
 /* ---- main ---- */
@@ -349,8 +441,9 @@ vt_bench_main(int argc, char **argv)
 	};
 	const struct vt_lock_ops *ops = vt_lock_find("pthread");
 	double secs = 2.0, rep, v[BENCH_REPS];
-	double mutex_ns, bare_ns, cas_ns, pair_ns, acq, atom, floor_ns, wide,
-	    narrow, bare_floor_ns, ratio;
+	double vcpu[BENCH_REPS], pair_cpu_ns;
+	double mutex_ns, bare_ns, plain_ns, cas_ns, pair_ns, acq, atom,
+	    floor_ns, wide, narrow, bare_floor_ns, plain_floor_ns, ratio;
 	uint64_t a0, npairs = 20000;
 	char name[128];
 	int ch;
@@ -358,6 +451,9 @@ vt_bench_main(int argc, char **argv)
 	/* `vmtorture bench amap ...`: the amap port's figures (amap_bench.c). */
 	if (argc > 1 && strcmp(argv[1], "amap") == 0)
 		return (vt_amap_bench_main(argc - 1, argv + 1));
+	/* `vmtorture bench vpm ...`: the vpm figures (vpm_bench.c). */
+	if (argc > 1 && strcmp(argv[1], "vpm") == 0)
+		return (vt_vpm_bench_main(argc - 1, argv + 1));
 	opterr = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, ":h", lo, NULL)) != -1) {
@@ -392,7 +488,8 @@ vt_bench_main(int argc, char **argv)
 			    "  (b) one hat_memload+hat_unload pair on one thread "
 			    "beside its lock floor;\n"
 			    "  (c) two threads mapping and unmapping in one hat, "
-			    "2048-entry over 1-entry lock tables.\n"
+			    "2048-entry over 1-entry lock tables;\n"
+			    "  (d) the pair of (b) with --lockstat on over off.\n"
 			    "  --seconds S   measuring time of each figure, "
 			    "(0, 3600] [2]\n"
 			    "  --lock NAME   lock back end [pthread]\n"
@@ -423,7 +520,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (tap)
-		printf("1..13\n");
+		printf("1..31\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -441,12 +538,21 @@ vt_bench_main(int argc, char **argv)
 	    ops->name);
 	figure(name, bare_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
+		v[i] = time_plain(rep);
+	plain_ns = median(v, BENCH_REPS);
+	figure("plain pthread_mutex_lock+unlock loop (direct calls)",
+	    plain_ns, "ns");
+	figure("back end's own cost over plain (ops table, try first)",
+	    bare_ns - plain_ns, "ns");
+	figure("kmutex layer over the back end (owner, counts, held "
+	    "stack, hooks)", mutex_ns - bare_ns, "ns");
+	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_cas(rep);
 	cas_ns = median(v, BENCH_REPS);
 	figure("atomic_cas_64", cas_ns, "ns");
 
 	/* (b) */
-	bench_boot(2048);
+	bench_boot(2048, false);
 	(void) time_pairs(rep / 4);	/* warm: tables exist, caches hot */
 	rw_enter(&bench_as.a_lock, RW_READER);
 	vt_sched_hook = count_hook;
@@ -463,11 +569,16 @@ vt_bench_main(int argc, char **argv)
 	vt_sched_hook = NULL;
 	atom = (double)counted_atomics / (double)npairs;
 	rw_exit(&bench_as.a_lock);
-	for (int i = 0; i < BENCH_REPS; i++)
+	for (int i = 0; i < BENCH_REPS; i++) {
 		v[i] = time_pairs(rep);
+		vcpu[i] = pairs_cpu_ns;
+	}
 	pair_ns = median(v, BENCH_REPS);
+	pair_cpu_ns = median(vcpu, BENCH_REPS);
 	floor_ns = acq * mutex_ns + atom * cas_ns;
 	figure("hat_memload+hat_unload pair, 1 thread", pair_ns, "ns");
+	figure("the same in CPU time (the thread's own clock)", pair_cpu_ns,
+	    "ns");
 	figure("lock acquisitions per pair", acq, "");
 	figure("kernel atomics (CAS etc.) per pair", atom, "");
 	figure("lock floor per pair (acq*mutex + atomics*CAS)", floor_ns, "ns");
@@ -478,6 +589,11 @@ vt_bench_main(int argc, char **argv)
 	    bare_floor_ns, "ns");
 	figure("pair / bare floor", bare_floor_ns > 0 ?
 	    pair_ns / bare_floor_ns : 0, "x");
+	plain_floor_ns = acq * plain_ns + atom * cas_ns;
+	figure("floor with plain calls (acq*plain + atomics*CAS)",
+	    plain_floor_ns, "ns");
+	figure("pair / plain floor (target <= 2)", plain_floor_ns > 0 ?
+	    pair_ns / plain_floor_ns : 0, "x");
 	bench_shutdown();
 
 	/*
@@ -487,23 +603,86 @@ vt_bench_main(int argc, char **argv)
 	 */
 	{
 		double vw[BENCH_REPS], vn[BENCH_REPS], vr[BENCH_REPS];
+		double cw[BENCH_REPS], cn[BENCH_REPS], kw[BENCH_REPS],
+		    kn[BENCH_REPS], ow[BENCH_REPS];
 
 		for (int i = 0; i < BENCH_REPS; i++) {
-			bench_boot(2048);
-			vw[i] = time_duo(rep / 2);
+			struct duo_result w, nw;
+
+			bench_boot(2048, false);
+			w = time_duo(rep / 2);
 			bench_shutdown();
-			bench_boot(1);
-			vn[i] = time_duo(rep / 2);
+			bench_boot(1, false);
+			nw = time_duo(rep / 2);
 			bench_shutdown();
+			vw[i] = w.pairs_per_s;
+			vn[i] = nw.pairs_per_s;
 			vr[i] = vn[i] > 0 ? vw[i] / vn[i] : 0;
+			cw[i] = w.cpu_ns;
+			cn[i] = nw.cpu_ns;
+			kw[i] = w.contended_k;
+			kn[i] = nw.contended_k;
+			ow[i] = w.oncpu;
 		}
 		wide = median(vw, BENCH_REPS);
 		narrow = median(vn, BENCH_REPS);
 		ratio = median(vr, BENCH_REPS);
+		figure("2 threads, 2048-entry lock tables", wide, "pairs/s");
+		figure("2 threads, 1-entry lock tables", narrow, "pairs/s");
+		figure("2048-entry / 1-entry throughput (median of ratios)",
+		    ratio, "x");
+		figure("2 threads over 1 thread, 2048-entry (pairs/s, wall)",
+		    pair_ns > 0 ? wide * pair_ns * 1e-9 : 0, "x");
+		figure("2 threads, 2048-entry: CPU ns per pair", median(cw,
+		    BENCH_REPS), "ns");
+		figure("2 threads, 1-entry: CPU ns per pair", median(cn,
+		    BENCH_REPS), "ns");
+		figure("CPU per pair, 2 threads (2048) / 1 thread (1: sharing "
+		    "costs nothing)", pair_cpu_ns > 0 ? median(cw, BENCH_REPS) /
+		    pair_cpu_ns : 0, "x");
+		figure("2 threads, 2048-entry: contended acquisitions per 1000 "
+		    "pairs", median(kw, BENCH_REPS), "");
+		figure("2 threads, 1-entry: contended acquisitions per 1000 "
+		    "pairs", median(kn, BENCH_REPS), "");
+		figure("2 threads, 2048-entry: threads' CPU time / wall time",
+		    median(ow, BENCH_REPS), "");
 	}
-	figure("2 threads, 2048-entry lock tables", wide, "pairs/s");
-	figure("2 threads, 1-entry lock tables", narrow, "pairs/s");
-	figure("2048-entry / 1-entry throughput (median of ratios)", ratio,
-	    "x");
+
+	/* (d) --lockstat on and off, alternating like (c). */
+	{
+		double voff[BENCH_REPS], von[BENCH_REPS], vs[BENCH_REPS],
+		    vr[BENCH_REPS], vrs[BENCH_REPS];
+
+		for (int i = 0; i < BENCH_REPS; i++) {
+			bench_boot(2048, false);
+			(void) time_pairs(rep / 8);
+			(void) time_pairs(rep / 3);
+			voff[i] = pairs_cpu_ns;
+			bench_shutdown();
+			bench_boot_ls(2048, true, 1);
+			(void) time_pairs(rep / 8);
+			(void) time_pairs(rep / 3);
+			von[i] = pairs_cpu_ns;
+			bench_shutdown();
+			bench_boot_ls(2048, true, VT_LOCKSTAT_HOLD_EVERY);
+			(void) time_pairs(rep / 8);
+			(void) time_pairs(rep / 3);
+			vs[i] = pairs_cpu_ns;
+			bench_shutdown();
+			vr[i] = voff[i] > 0 ? von[i] / voff[i] : 0;
+			vrs[i] = voff[i] > 0 ? vs[i] / voff[i] : 0;
+		}
+		figure("pair, --lockstat off (CPU ns)",
+		    median(voff, BENCH_REPS), "ns");
+		figure("pair, --lockstat --lockstat-hold-every 1 (CPU ns)",
+		    median(von, BENCH_REPS), "ns");
+		snprintf(name, sizeof (name), "pair, --lockstat (holds timed 1 in "
+		    "%d, the default; CPU ns)", VT_LOCKSTAT_HOLD_EVERY);
+		figure(name, median(vs, BENCH_REPS), "ns");
+		figure("--lockstat-hold-every 1 cost: on / off (median of ratios)",
+		    median(vr, BENCH_REPS), "x");
+		figure("--lockstat cost: on / off (median of ratios, goal <= "
+		    "1.10)", median(vrs, BENCH_REPS), "x");
+	}
 	return (VT_EXIT_PASS);
 }

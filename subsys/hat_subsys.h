@@ -34,6 +34,7 @@ struct vt_hat_opts {
 	uint32_t	hats;			/* --hats N address spaces */
 	uint32_t	shared_pages;		/* --shared-pages N library pages */
 	uint32_t	va_slots;		/* --va-slots N pages per worker per hat */
+	int		hat_fix;		/* --hat-fix: VT_HAT_FIX_* bits (0: none) */
 };
 
 /* The HAT's operation kinds (vt_hat_event). */
@@ -48,7 +49,9 @@ struct vt_hat_opts {
 	X(HAT_FREE, "hat_free") \
 	X(REAP, "htable_reap") \
 	X(MMU_WALK, "mmu_walk") \
-	X(MAPCNT, "hment_mapcnt")
+	X(MAPCNT, "hment_mapcnt") \
+	X(SWAPOUT, "hat_swapout") \
+	X(DEMOTE, "hat_page_demote")
 
 enum vt_hat_op {
 #define VT_HAT_OP_ENUM(id, name) VT_HAT_OP_##id,
@@ -56,6 +59,10 @@ enum vt_hat_op {
 #undef VT_HAT_OP_ENUM
 	VT_HAT_NOPS
 };
+
+/* --hash-spread (hat_spread.c): the HAT's hashes into r; world stopped. */
+struct vt_report;
+void vt_hat_spread(struct vt_report *r);
 
 extern const struct vt_subsys_ops vt_subsys_machine;
 extern const struct vt_subsys_ops vt_subsys_hat;

@@ -665,6 +665,103 @@ vt_world_pageunloader_op(struct vt_worker *w)
 	vt_hat_event(w, VT_HAT_OP_PAGEUNLOAD, 0, 0, pp->p_pagenum, rc);
 }
 
+/*
+ * swapper: as_swapout of a random address space - hat_swapout under the
+ * as's a_lock.  as_swapout holds it as READER, but only for a process
+ * whose threads are all swapped out, so nothing faults in that as; the
+ * harness gets the same exclusion from the mappers (who fault under READER
+ * and must never load and unload one va at once) by taking it as WRITER.
+ * The walk, unloads and cache purge still race the stealers, reapers and
+ * other hats' mappers.  The ISM share and locked entries stay.  The mappers' beliefs tolerate lost mappings (a
+ * swapped-out slot is refaulted or unloaded again, as after a steal).
+ * Harness rule, as for the reaper: the kernel swaps a process out rarely,
+ * under memory pressure; here one op in 20 swaps, and only while more than
+ * reap_floor() page tables exist, so stealable tables remain for
+ * htable_alloc's steal loop (which never retries ptable_alloc).
+ */
+void
+vt_world_swapper_op(struct vt_worker *w)
+{
+	struct vt_world_as *wa;
+	hat_t *hat;
+
+	if (!vt_worker_chance(w, 5) ||
+	    VT_RACY_LOAD(active_ptables) < reap_floor()) {
+		vt_worker_yield();
+		return;
+	}
+	wa = vt_world_as_enter(w, RW_WRITER);
+	hat = wa->wa_as.a_hat;
+	hat_swapout(hat);
+	vt_hat_event(w, VT_HAT_OP_SWAPOUT, hat->hat_id, 0, 0, 0);
+	vt_world_as_exit(wa);
+}
+
+/*
+ * Harness stand-in for page_promote(): give every page of the large run
+ * its size code back.  The leader is held SE_EXCL (no large load can
+ * start) and nothing maps the run's pages at any size.  Takes and drops
+ * the leader's mlist lock, under which hat_page_demote changes codes.
+ */
+static void
+repromote_large(page_t *leader)
+{
+	uint32_t i;
+
+	ASSERT(PAGE_EXCL(leader));
+	x86_hm_enter(leader);
+	for (i = VT_WORLD_LARGE_PAGES; i-- > 0; )
+		leader[i].p_szc = 1;
+	x86_hm_exit(leader);
+}
+
+/*
+ * demoter: the large-page splitting of page_try_demote_pages.  trylocks
+ * the large page's leader SE_EXCL (every large load holds it SE_SHARED)
+ * and one random constituent page, runs hat_page_demote on that page and
+ * checks that no mapping of the run is left and every size code is 0;
+ * then promotes the run again so the mappers keep mapping it large.
+ * Returns with both pages unlocked.
+ */
+void
+vt_world_demoter_op(struct vt_worker *w)
+{
+	page_t *leader = vt_world.w_large, *pp;
+	uint32_t i;
+	uint_t left;
+
+	if (leader == NULL || !page_trylock(leader, SE_EXCL)) {
+		vt_worker_yield();
+		return;
+	}
+	pp = leader + vt_worker_rand_below(w, VT_WORLD_LARGE_PAGES);
+	if (pp != leader && !page_trylock(pp, SE_EXCL)) {
+		page_unlock(leader);
+		vt_worker_yield();
+		return;
+	}
+	hat_page_demote(pp);
+	left = hment_mapcnt(leader);
+	if (left != 0)
+		vt_fail("demote", "large page pfn %llu still has %u mappings "
+		    "after hat_page_demote of pfn %llu",
+		    (unsigned long long)leader->p_pagenum, left,
+		    (unsigned long long)pp->p_pagenum);
+	for (i = 0; i < VT_WORLD_LARGE_PAGES; i++)
+		if (leader[i].p_szc != 0) {
+			vt_fail("demote", "pfn %llu keeps size code %u after "
+			    "hat_page_demote of pfn %llu",
+			    (unsigned long long)leader[i].p_pagenum,
+			    leader[i].p_szc, (unsigned long long)pp->p_pagenum);
+			break;
+		}
+	vt_hat_event(w, VT_HAT_OP_DEMOTE, 0, 0, pp->p_pagenum, left);
+	repromote_large(leader);
+	if (pp != leader)
+		page_unlock(pp);
+	page_unlock(leader);
+}
+
 uintptr_t
 vt_world_pick_walk_va(struct vt_worker *w)
 {

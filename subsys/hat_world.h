@@ -130,6 +130,8 @@ void vt_world_sharer_op(struct vt_worker *w);
 void vt_world_churner_op(struct vt_worker *w);
 void vt_world_reaper_op(struct vt_worker *w);
 void vt_world_pageunloader_op(struct vt_worker *w);
+void vt_world_swapper_op(struct vt_worker *w);
+void vt_world_demoter_op(struct vt_worker *w);
 
 /* A VA worth walking in a hat (mapping slot, large, ballast or share). */
 uintptr_t vt_world_pick_walk_va(struct vt_worker *w);

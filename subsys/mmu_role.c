@@ -24,7 +24,10 @@ mmu_op(struct vt_worker *w)
 	hat_t *hat;
 	uint32_t n;
 
-	/* A scenario without the HAT world (amap-*) has nothing to walk. */
+	/*
+	 * A scenario without user address spaces (amap-*, vpm-*) has
+	 * nothing to walk: the CPU idles.
+	 */
 	if (vt_world.w_nas == 0) {
 		vt_worker_yield();
 		return;

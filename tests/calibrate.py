@@ -23,7 +23,7 @@ SCALE = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
 
 # (depth, workers, steps per worker, seeds at scale 1)
 CELLS = [(1, 2, 50, 100), (2, 2, 10, 300), (3, 3, 4, 600)]
-STRATS = ["random", "pct"]
+STRATS = ["random", "pct", "pos"]
 
 
 def run(args):

@@ -64,6 +64,8 @@ def main():
     cases = [
         ("pass, free mode", ["run", "map-unmap", "--ops", "50", "--threads", "2"], 0, "pass"),
         ("pass, controlled mode", ["run", "hment-steal", "--sched", "pct", "--ops", "30"], 0, "pass"),
+        ("pass, --lockstat --hash-spread", ["run", "map-unmap", "--ops", "50", "--threads", "2", "--lockstat", "--hash-spread"], 0, "pass"),
+        ("pass, controlled --lockstat", ["run", "htable-steal", "--sched", "random", "--ops", "30", "--lockstat"], 0, "pass"),
         ("fail (busted lock)", ["run", "map-unmap", "--sched", "random", "--ops", "50", "--lock", "busted"], 1, "fail"),
         ("hang (planted deadlock)", ["run", "lock-inversion", "--sched", "random", "--ops", "50"], 3, "hang"),
     ]
@@ -86,6 +88,12 @@ def main():
                 errs.append("no failure object")
             if "--sched" in args and "schedule" not in j:
                 errs.append("no schedule object")
+            if "--lockstat" in args:
+                unit = "steps" if "--sched" in args else "ns"
+                timed = [k for k, v in j["locks"].items()
+                         if v.get("lockstat", {}).get("unit") == unit]
+                if "mlist_lock" not in timed or "hat_mutex" not in timed:
+                    errs.append("lockstat in %s missing (%s)" % (unit, timed))
         except (OSError, ValueError, KeyError) as e:
             errs.append("cannot read the report: %s" % e)
         if p.returncode != want_rc:

@@ -6,17 +6,19 @@
 # gcc: also its ASan/UBSan runtimes (libasan8, libubsan1, via libgcc-12-dev);
 # libclang-rt-14-dev: clang's TSan, ASan, UBSan and libFuzzer; valgrind:
 # tools/check's memcheck runs (and valgrind.h, which stress/fiber.c uses
-# when present).
+# when present); parallel: GNU parallel, the engine tests/campaign.sh runs
+# campaign shards on; gnuplot-nox: the plots of `vmtorture sweep`.
 VT_DEB_PACKAGES="meson ninja-build pkg-config gcc binutils python3 libck-dev
 liburcu-dev libbsd-dev libinih-dev libjson-c-dev libdw-dev clang-14 libclang-rt-14-dev
-scdoc valgrind"
+scdoc valgrind parallel gnuplot-nox"
 
 vt_have_deps() {
 	command -v meson >/dev/null 2>&1 && command -v ninja >/dev/null 2>&1 &&
 	command -v clang-14 >/dev/null 2>&1 && command -v scdoc >/dev/null 2>&1 &&
 	command -v python3 >/dev/null 2>&1 && command -v nm >/dev/null 2>&1 &&
 	pkg-config --exists ck liburcu-memb liburcu-cds libbsd json-c inih libdw 2>/dev/null &&
-	command -v valgrind >/dev/null 2>&1 &&
+	command -v valgrind >/dev/null 2>&1 && command -v parallel >/dev/null 2>&1 &&
+	    command -v gnuplot >/dev/null 2>&1 &&
 	[ -n "$(ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.tsan-x86_64.a 2>/dev/null)" ] &&
 	[ -n "$(ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ]
 }

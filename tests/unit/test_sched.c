@@ -129,7 +129,7 @@ main(void)
 	uint64_t k;
 	double bound;
 
-	tap_plan(6);
+	tap_plan(8);
 	steps_each = 10;
 	k = (uint64_t)n * steps_each;
 
@@ -171,6 +171,25 @@ main(void)
 	    (double)rnd_hits / runs, bound);
 	tap_ok((double)pct_hits / runs >= bound,
 	    "pct finds the depth-2 bug at or above 1/(n*k)");
+
+	/* pos: deterministic, and it finds the same bug. */
+	memset(&p, 0, sizeof (p));
+	p.strategy = VT_STRAT_POS;
+	p.seed = 42;
+	setup(n, body);
+	vt_sched_run(tasks, n, &p, &r1);
+	setup(n, body);
+	vt_sched_run(tasks, n, &p, &r2);
+	tap_ok(r1.outcome == VT_SCHED_DONE && r1.trace_hash == r2.trace_hash &&
+	    r1.switches == r2.switches, "pos: same seed gives the same trace "
+	    "hash (%016llx)", (unsigned long long)r1.trace_hash);
+	{
+		uint32_t pos_hits = hunt(VT_STRAT_POS, n, runs, k);
+
+		tap_diag("depth-2 bug: pos %u/%u (%.4f)", pos_hits, runs,
+		    (double)pos_hits / runs);
+		tap_ok(pos_hits > 0, "pos finds the depth-2 bug");
+	}
 
 	/* Exact deadlock detection with the cycle. */
 	ma = &pairs[0][0];
