@@ -2,6 +2,10 @@
  * uvm_amap.c - port of NetBSD sys/uvm/uvm_amap.c v1.62 (2005-06-27): amap
  * allocation, extension, copy-on-write resolution, splitting, the per-page
  * reference array (ppref), wipe-out and swap-off, with the global amap list.
+ * Split in four (one job per file): this file (alloc/free, extend, share
+ * protect, wipe-out, copy, COW now, split), uvm_amap_ppref.c (the ppref
+ * encoding, establish, adjref, wiperange), uvm_amap_list.c (amap_list and
+ * amap_swap_off), uvm_amap_sys.c (the simulated malloc/pool, counters).
  * The uvm_amap_i.h functions are in uvm_amap_i.c.
  *
  * The kernel's simple_lock am_l is a kmutex (amap_lock/amap_unlock are
@@ -21,23 +25,6 @@
 #include "uvm_anon.h"
 #include "uvm_map_sim.h"
 #include "../base/inject.h"
-
-struct vt_uvm_faults vt_uvm_faults;
-uint32_t vt_amap_fixes;
-uint64_t vt_amap_live;
-struct amapstats *vt_amapstats;
-uint32_t vt_amapstats_n;
-
-const char *const vt_amapstat_names[VT_AMAPSTAT_FIELDS] = {
-#define VT_AMAPSTAT_NAME(f)	#f,
-	VT_AMAPSTATS(VT_AMAPSTAT_NAME)
-#undef VT_AMAPSTAT_NAME
-};
-
-/* The global list of amaps (amap_swap_off walks it) and its lock. */
-static kmutex_t amap_list_lock;
-static struct vm_amap *amap_list;	/* LIST_HEAD's lh_first; amap_list_lock */
-static uint32_t amap_next_id;		/* atomics */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -59,165 +46,6 @@ amap_lock_try(struct vm_amap *amap)
 	return (mutex_tryenter(&amap->am_l));
 }
 
-bool
-vt_uvm_fault_hit(uint32_t ppm)
-{
-	return (ppm != 0 && vt_thread_rand(curthread) % 1000000 < ppm);
-}
-
-/*
- * PORT: malloc(9).  M_WAITOK without M_CANFAIL never fails; M_NOWAIT and
- * M_CANFAIL fail with probability --amap-malloc-fail.  New memory is filled
- * with a pattern, as the kernel's is not zeroed.
- */
-void *
-vt_uvm_malloc(size_t size, int flags)
-{
-	void *p;
-
-	if ((flags & (M_NOWAIT | M_CANFAIL)) != 0 &&
-	    vt_uvm_fault_hit(vt_uvm_faults.malloc_ppm))
-		return (NULL);
-	p = malloc(size);
-	if (p == NULL)
-		vt_fail("harness", "host malloc of %zu bytes failed", size);
-	memset(p, 0xa5, size);
-	return (p);
-}
-
-void
-vt_uvm_free(void *p)
-{
-	free(p);
-}
-
-/* Port of malloc_roundup() (kern_malloc.c): the bucket a size lands in. */
-size_t
-malloc_roundup(size_t size)
-{
-	size_t b = 16;
-
-	if (size > 65536)
-		return ((size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1));
-	while (b < size)
-		b <<= 1;
-	return (b);
-}
-
-/* PORT: pool_get(&uvm_amap_pool): without PR_WAITOK it may fail. */
-static struct vm_amap *
-amap_pool_get(int prflags)
-{
-	struct vm_amap *am;
-
-	if ((prflags & PR_WAITOK) == 0 &&
-	    vt_uvm_fault_hit(vt_uvm_faults.pool_ppm))
-		return (NULL);
-	am = calloc(1, sizeof (*am));
-	if (am == NULL)
-		vt_fail("harness", "host calloc of an amap failed");
-	am->am_id = atomic_add_32_nv(&amap_next_id, 1);
-	atomic_add_64(&vt_amap_live, 1);
-	return (am);
-}
-
-static void
-amap_pool_put(struct vm_amap *am)
-{
-	atomic_add_64(&vt_amap_live, -1);
-	memset(am, 0x5a, sizeof (*am));
-	free(am);
-}
-
-/* The LIST_* operations of sys/queue.h on am_list.  amap_list_lock held. */
-static void
-list_insert_head(struct vm_amap *am)
-{
-	am->am_list.le_next = amap_list;
-	if (amap_list != NULL)
-		amap_list->am_list.le_prev = &am->am_list.le_next;
-	amap_list = am;
-	am->am_list.le_prev = &amap_list;
-}
-
-static void
-list_insert_before(struct vm_amap *listelm, struct vm_amap *elm)
-{
-	elm->am_list.le_prev = listelm->am_list.le_prev;
-	elm->am_list.le_next = listelm;
-	*listelm->am_list.le_prev = elm;
-	listelm->am_list.le_prev = &elm->am_list.le_next;
-}
-
-static void
-list_insert_after(struct vm_amap *listelm, struct vm_amap *elm)
-{
-	elm->am_list.le_next = listelm->am_list.le_next;
-	if (elm->am_list.le_next != NULL)
-		elm->am_list.le_next->am_list.le_prev = &elm->am_list.le_next;
-	listelm->am_list.le_next = elm;
-	elm->am_list.le_prev = &listelm->am_list.le_next;
-}
-
-static void
-list_remove(struct vm_amap *elm)
-{
-	if (elm->am_list.le_next != NULL)
-		elm->am_list.le_next->am_list.le_prev = elm->am_list.le_prev;
-	*elm->am_list.le_prev = elm->am_list.le_next;
-}
-
-/*
- * Port of amap_list_insert() (uvm_amap.c 2005).
- * Locks: takes and drops amap_list_lock (the caller may hold an amap lock).
- */
-static void
-amap_list_insert(struct vm_amap *amap)
-{
-	mutex_enter(&amap_list_lock);
-	list_insert_head(amap);
-	mutex_exit(&amap_list_lock);
-}
-
-/*
- * Port of amap_list_remove() (uvm_amap.c 2005).
- * Locks: takes and drops amap_list_lock (amap_wipeout holds the amap lock).
- */
-static void
-amap_list_remove(struct vm_amap *amap)
-{
-	mutex_enter(&amap_list_lock);
-	list_remove(amap);
-	mutex_exit(&amap_list_lock);
-}
-
-/* Port of pp_getreflen() (uvm_amap.c 2005).  ppref's amap locked. */
-void
-pp_getreflen(int *ppref, int offset, int *refp, int *lenp)
-{
-	if (ppref[offset] > 0) {
-		/* A chunk of one slot: the count plus one. */
-		*refp = ppref[offset] - 1;
-		*lenp = 1;
-	} else {
-		/* Longer: minus (count plus one), then the length. */
-		*refp = -ppref[offset] - 1;
-		*lenp = ppref[offset + 1];
-	}
-}
-
-/* Port of pp_setreflen() (uvm_amap.c 2005).  ppref's amap locked. */
-void
-pp_setreflen(int *ppref, int offset, int ref, int len)
-{
-	if (len > 1) {
-		ppref[offset] = -(ref + 1);
-		ppref[offset + 1] = len;
-	} else if (len == 1) {
-		ppref[offset] = ref + 1;
-	}
-}
-
 /* ------------------------------------------------------ alloc / free */
 
 /*
@@ -230,7 +58,7 @@ amap_alloc1(int slots, int padslots, int waitf)
 	struct vm_amap *amap;
 	int totalslots;
 
-	amap = amap_pool_get(waitf == M_WAITOK ? PR_WAITOK : 0);
+	amap = vt_amap_pool_get(waitf == M_WAITOK ? PR_WAITOK : 0);
 	if (amap == NULL)
 		return (NULL);
 
@@ -264,7 +92,7 @@ fail2:
 	vt_uvm_free(amap->am_slots);
 fail1:
 	mutex_destroy(&amap->am_l);
-	amap_pool_put(amap);
+	vt_amap_pool_put(amap);
 	/*
 	 * PORT: the uvm_extrapages hint to the page daemon is left out (no
 	 * page daemon sizes its targets here).
@@ -319,7 +147,7 @@ amap_free(struct vm_amap *amap)
 		vt_uvm_free(amap->am_ppref);
 	mutex_destroy(&amap->am_l);
 	AMAPSTAT_INC(amap_free);
-	amap_pool_put(amap);
+	vt_amap_pool_put(amap);
 }
 
 /* ---------------------------------------------------------- extend */
@@ -596,7 +424,10 @@ amap_extend(struct vm_map_entry *entry, vsize_t addsize, int flags)
  * resident page the entry's part of the amap holds, walking am_anon or
  * am_slots, whichever is shorter.
  * Locks: the entry's map and the amap locked by the caller;
- * pmap_page_protect takes page and HAT locks.
+ * pmap_page_protect takes page and HAT locks.  Reads each anon's an_page
+ * without its an_lock, as the seed does (VT_RACY: a page daemon may free
+ * the page meanwhile; protecting a frame that changed owner only costs its
+ * new owner a refault).
  */
 void
 amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
@@ -604,6 +435,7 @@ amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 	int lcv, slot, slots, stop;
 	struct vm_amap *amap = entry->aref.ar_amap;
 	struct vm_anon *an;
+	struct vm_page *pg;
 
 	ASSERT(MUTEX_HELD(&amap->am_l));
 	AMAP_B2SLOT(slots, entry->end - entry->start);
@@ -613,17 +445,20 @@ amap_share_protect(struct vm_map_entry *entry, vm_prot_t prot)
 	if (slots < amap->am_nused) {
 		for (lcv = entry->aref.ar_pageoff; lcv < stop; lcv++) {
 			an = amap->am_anon[lcv];
-			if (an != NULL && an->an_page != NULL)
-				pmap_page_protect(an->an_page, prot);
+			pg = an != NULL ? VT_RACY_LOAD(an->an_page) : NULL;
+			if (pg != NULL)
+				pmap_page_protect(pg, prot);
 		}
 		return;
 	}
 	for (lcv = 0; lcv < amap->am_nused; lcv++) {
 		slot = amap->am_slots[lcv];
 		an = amap->am_anon[slot];
-		if (slot >= entry->aref.ar_pageoff && slot < stop &&
-		    an->an_page != NULL)
-			pmap_page_protect(an->an_page, prot);
+		if (slot < entry->aref.ar_pageoff || slot >= stop)
+			continue;
+		pg = VT_RACY_LOAD(an->an_page);
+		if (pg != NULL)
+			pmap_page_protect(pg, prot);
 	}
 }
 
@@ -786,7 +621,7 @@ amap_copy(struct vm_map *map, struct vm_map_entry *entry, int waitf,
 	 */
 	VT_RACY_STORE(srcamap->am_ref, srcamap->am_ref - 1);
 	if (srcamap->am_ref == 1 && (srcamap->am_flags & AMAP_SHARED) != 0)
-		srcamap->am_flags &= ~AMAP_SHARED;
+		VT_RACY_STORE(srcamap->am_flags, srcamap->am_flags & ~AMAP_SHARED);
 	if (srcamap->am_ppref != NULL && srcamap->am_ppref != PPREF_NONE)
 		amap_pp_adjref(srcamap, entry->aref.ar_pageoff,
 		    (entry->end - entry->start) >> PAGE_SHIFT, -1);
@@ -932,325 +767,18 @@ amap_splitref(struct vm_aref *origref, struct vm_aref *splitref,
 	AMAPSTAT_INC(splitref);
 }
 
-/* ------------------------------------------------------------ ppref */
-
-/*
- * Port of amap_pp_establish() (uvm_amap.c 2005): allocate am_ppref (no
- * wait; on failure mark it PPREF_NONE and do without), slots before offset
- * unreferenced, the rest at am_ref.  Amap locked by the caller.
- */
-void
-amap_pp_establish(struct vm_amap *amap, vaddr_t offset)
-{
-	ASSERT(MUTEX_HELD(&amap->am_l));
-	amap->am_ppref = vt_uvm_malloc(sizeof (int) *
-	    (size_t)amap->am_maxslot, M_NOWAIT);
-	if (amap->am_ppref == NULL) {
-		amap->am_ppref = PPREF_NONE;
-		AMAPSTAT_INC(pp_establish_none);
-		return;
-	}
-	memset(amap->am_ppref, 0, sizeof (int) * (size_t)amap->am_maxslot);
-	pp_setreflen(amap->am_ppref, 0, 0, (int)offset);
-	pp_setreflen(amap->am_ppref, (int)offset, amap->am_ref,
-	    amap->am_nslot - (int)offset);
-	AMAPSTAT_INC(pp_establish);
-}
-
-/*
- * Port of amap_pp_adjref() (uvm_amap.c 2005): add adjval to the counts of
- * slots [curslot, curslot+slotlen), splitting chunks at both ends and
- * merging the first changed chunk with the one before when they agree;
- * a range reaching zero is wiped (amap_wiperange).
- * Locks: map and amap locked by the caller; ppref usable (not PPREF_NONE).
- */
-void
-amap_pp_adjref(struct vm_amap *amap, int curslot, vsize_t slotlen, int adjval)
-{
-	int lcv, prevlcv, stopslot;
-	int len, ref, prevlen, prevref, part;
-	int *ppref;
-
-	ASSERT(MUTEX_HELD(&amap->am_l));
-	AMAPSTAT_INC(pp_adjref);
-	stopslot = curslot + (int)slotlen;
-	ppref = amap->am_ppref;
-	prevlcv = 0;
-
-	/* Walk to curslot, splitting the chunk that straddles it. */
-	for (lcv = 0; lcv < curslot; lcv += len) {
-		pp_getreflen(ppref, lcv, &ref, &len);
-		part = curslot - lcv;
-		if (len > part) {
-			pp_setreflen(ppref, lcv, ref, part);
-			pp_setreflen(ppref, curslot, ref, len - part);
-			len = part;
-		}
-		prevlcv = lcv;
-	}
-	if (lcv != 0) {
-		pp_getreflen(ppref, prevlcv, &prevref, &prevlen);
-	} else {
-		/* No chunk before: make the merge test below fail. */
-		prevlen = 0;
-		prevref = -1;
-	}
-
-	if (lcv != curslot)
-		panic("amap_pp_adjref: overshot target");
-
-	/* Adjust the range, splitting at its end, merging at its start. */
-	for (; lcv < stopslot; lcv += len) {
-		pp_getreflen(ppref, lcv, &ref, &len);
-		part = stopslot - lcv;
-		if (len > part) {
-			pp_setreflen(ppref, lcv, ref, part);
-			pp_setreflen(ppref, stopslot, ref, len - part);
-			len = part;
-		}
-		ref += adjval;
-		if (ref < 0)
-			panic("amap_pp_adjref: negative reference count");
-		/* Merge with the chunk before if it now has the same count. */
-		if (ref == prevref && prevlcv + prevlen == lcv)
-			pp_setreflen(ppref, prevlcv, ref, prevlen + len);
-		else
-			pp_setreflen(ppref, lcv, ref, len);
-		if (ref != 0)
-			continue;
-		amap_wiperange(amap, lcv, len);
-	}
-}
-
-/*
- * Port of amap_wiperange() (uvm_amap.c 2005): take the anons of slots
- * [slotoff, slotoff+slots) out of the amap (which stays) and drop one
- * reference of each, freeing those that reach zero; walks am_anon or
- * am_slots, whichever is cheaper.
- * Locks: map and amap locked by the caller; each an_lock in turn.
- */
-void
-amap_wiperange(struct vm_amap *amap, int slotoff, int slots)
-{
-	int byanon, lcv, stop, curslot, ptr, slotend, refs;
-	struct vm_anon *anon;
-
-	ASSERT(MUTEX_HELD(&amap->am_l));
-	AMAPSTAT_INC(wiperange);
-	byanon = slots < amap->am_nused;
-	if (byanon) {
-		stop = slotoff + slots;
-		lcv = slotoff;
-		slotend = 0;
-	} else {
-		stop = amap->am_nused;
-		lcv = 0;
-		slotend = slotoff + slots;
-	}
-
-	while (lcv < stop) {
-		if (byanon) {
-			curslot = lcv;
-			lcv++;
-			if (amap->am_anon[curslot] == NULL)
-				continue;	/* an empty slot */
-		} else {
-			curslot = amap->am_slots[lcv];
-			if (curslot >= slotend || curslot < slotoff) {
-				lcv++;
-				continue;
-			}
-			stop--;		/* one fewer to look at: it goes */
-		}
-		anon = amap->am_anon[curslot];
-
-		/* Out of the amap: the last used entry fills its place. */
-		amap->am_anon[curslot] = NULL;
-		ptr = amap->am_bckptr[curslot];
-		if (ptr != amap->am_nused - 1) {
-			amap->am_slots[ptr] = amap->am_slots[amap->am_nused - 1];
-			amap->am_bckptr[amap->am_slots[ptr]] = ptr;
-		}
-		amap->am_nused--;
-
-		if (VT_INJECT(AMAP_WIPERANGE_UNLOCKED_REF)) {
-			refs = VT_RACY_LOAD(anon->an_ref) - 1;
-			VT_RACY_STORE(anon->an_ref, refs);
-		} else {
-			mutex_enter(&anon->an_lock);
-			refs = anon->an_ref - 1;
-			VT_POKE(anon->an_ref, refs);
-			mutex_exit(&anon->an_lock);
-		}
-		if (refs == 0)
-			uvm_anfree(anon);
-	}
-}
-
-/* --------------------------------------------------------- swap-off */
-
-/*
- * Port of amap_swap_off() (uvm_amap.c 2005): page in every anon of every
- * amap whose swap slot lies in [startslot, endslot).  Two markers keep the
- * place in amap_list while its lock is dropped.  Returns B_TRUE if a
- * page-in failed for lack of memory.
- * Locks: takes amap_list_lock; may only amap_lock_try an amap under it
- * (the order is amap lock -> amap_list_lock), and on failure drops the list
- * lock, yields, retakes it and resumes after the markers.  With an amap
- * locked it drops the list lock, takes each an_lock; sets AMAP_SWAPOFF and
- * drops the amap lock around uvm_anon_pagein (which releases the an_lock),
- * retakes it, and if the amap lost its last reference meanwhile wipes it
- * out itself.
- * PORT: PHOLD/PRELE (keeping the lwp resident) have no counterpart.
- */
-boolean_t
-amap_swap_off(int startslot, int endslot)
-{
-	struct vm_amap *am, *am_next;
-	struct vm_amap marker_prev, marker_next;
-	boolean_t rv = B_FALSE;
-	int i;
-
-	memset(&marker_prev, 0, sizeof (marker_prev));
-	memset(&marker_next, 0, sizeof (marker_next));
-	marker_prev.am_marker = marker_next.am_marker = true;
-	AMAPSTAT_INC(swapoff_calls);
-
-	mutex_enter(&amap_list_lock);
-	for (am = amap_list; am != NULL && !rv; am = am_next) {
-		list_insert_before(am, &marker_prev);
-		list_insert_after(am, &marker_next);
-
-		if (!amap_lock_try(am)) {
-			AMAPSTAT_INC(swapoff_lock_try_fail);
-			mutex_exit(&amap_list_lock);
-			vt_sched_point(VT_SP_YIELD, &amap_list_lock);
-			(void) sched_yield();
-			mutex_enter(&amap_list_lock);
-			am_next = marker_prev.am_list.le_next;
-			if (am_next == &marker_next) {
-				/* am went away: go on after the markers. */
-				am_next = am_next->am_list.le_next;
-			} else {
-				/* am is still there: try it again. */
-				ASSERT(am_next->am_list.le_next ==
-				    &marker_next);
-			}
-			list_remove(&marker_prev);
-			list_remove(&marker_next);
-			continue;
-		}
-
-		mutex_exit(&amap_list_lock);
-
-		if (am->am_nused < 1) {
-			/* Nothing to page in. */
-			amap_unlock(am);
-			goto next;
-		}
-
-		for (i = 0; i < am->am_nused; i++) {
-			int slot, swslot;
-			struct vm_anon *anon;
-
-			slot = am->am_slots[i];
-			anon = am->am_anon[slot];
-			mutex_enter(&anon->an_lock);
-			swslot = anon->an_swslot;
-			if (swslot < startslot || endslot <= swslot) {
-				mutex_exit(&anon->an_lock);
-				continue;
-			}
-
-			if (!VT_INJECT(AMAP_SWAPOFF_NO_FLAG))
-				am->am_flags |= AMAP_SWAPOFF;
-			amap_unlock(am);
-
-			rv = uvm_anon_pagein(anon);
-			AMAPSTAT_INC(swapoff_pageins);
-
-			amap_lock(am);
-			am->am_flags &= ~AMAP_SWAPOFF;
-			if (amap_refs(am) == 0) {
-				AMAPSTAT_INC(swapoff_wipeouts);
-				amap_wipeout(am);
-				am = NULL;
-				break;
-			}
-			if (rv)
-				break;
-			/*
-			 * Rescan: am_slots may have been reordered while the
-			 * amap was unlocked.  The loop's i++ follows, so the
-			 * rescan starts at 1 (finding swapoff-restart,
-			 * doc/amap.md); --amap-fix swapoff-restart starts
-			 * it at 0.
-			 */
-			i = (vt_amap_fixes & VT_AMAP_FIX_SWAPOFF_RESTART) ?
-			    -1 : 0;
-		}
-		if (am != NULL)
-			amap_unlock(am);
-next:
-		mutex_enter(&amap_list_lock);
-		ASSERT(marker_prev.am_list.le_next == &marker_next ||
-		    marker_prev.am_list.le_next->am_list.le_next ==
-		    &marker_next);
-		am_next = marker_next.am_list.le_next;
-		list_remove(&marker_prev);
-		list_remove(&marker_next);
-	}
-	mutex_exit(&amap_list_lock);
-	if (rv)
-		AMAPSTAT_INC(swapoff_fail);
-	return (rv);
-}
-
 /* ------------------------------------------------------ module state */
 
 void
 vt_amap_init(uint32_t nthreads)
 {
-	mutex_init(&amap_list_lock, "amap_list_lock", MUTEX_DEFAULT, NULL);
-	amap_list = NULL;
-	VT_POKE(amap_next_id, 0);
-	VT_POKE(vt_amap_live, 0);
-	vt_amapstats_n = nthreads;
-	vt_amapstats = calloc(nthreads, sizeof (struct amapstats));
-	if (vt_amapstats == NULL)
-		vt_fail("harness", "out of memory for amap counters");
+	vt_amap_sys_init(nthreads);
+	vt_amap_list_init();
 }
 
 void
 vt_amap_fini(void)
 {
-	mutex_destroy(&amap_list_lock);
-	free(vt_amapstats);
-	vt_amapstats = NULL;
-	vt_amapstats_n = 0;
-}
-
-struct vm_amap *
-vt_amap_list_first(void)
-{
-	return (amap_list);
-}
-
-struct vm_amap *
-vt_amap_list_next(struct vm_amap *am)
-{
-	return (am->am_list.le_next);
-}
-
-void
-vt_amapstats_sum(uint64_t out[VT_AMAPSTAT_FIELDS])
-{
-	memset(out, 0, sizeof (uint64_t) * VT_AMAPSTAT_FIELDS);
-	for (uint32_t t = 0; t < vt_amapstats_n; t++) {
-		const uint64_t *v = (const uint64_t *)(const void *)
-		    &vt_amapstats[t];
-
-		for (int i = 0; i < VT_AMAPSTAT_FIELDS; i++)
-			out[i] += v[i];
-	}
+	vt_amap_list_fini();
+	vt_amap_sys_fini();
 }

@@ -43,7 +43,7 @@ struct vt_amap_link {
 struct vm_amap {
 	kmutex_t	am_l;		/* the amap lock: every field below */
 	int		am_ref;		/* am_l; amap_copy peeks unlocked (VT_RACY) */
-	int		am_flags;	/* am_l */
+	int		am_flags;	/* am_l; uvmspace_fork reads it unlocked (VT_RACY) */
 	int		am_maxslot;	/* am_l */
 	int		am_nslot;	/* am_l */
 	int		am_nused;	/* am_l */
@@ -148,6 +148,15 @@ void amap_unref(struct vm_amap *amap, vaddr_t offset, vsize_t len,
 /* Boot / teardown of the amap module (the list, the counters). */
 void vt_amap_init(uint32_t nthreads);
 void vt_amap_fini(void);
+/* Internal to the amap files (uvm_amap_sys.c, uvm_amap_list.c). */
+void vt_amap_sys_init(uint32_t nthreads);
+void vt_amap_sys_fini(void);
+void vt_amap_list_init(void);
+void vt_amap_list_fini(void);
+struct vm_amap *vt_amap_pool_get(int prflags);
+void vt_amap_pool_put(struct vm_amap *am);
+void amap_list_insert(struct vm_amap *amap);
+void amap_list_remove(struct vm_amap *amap);
 /* The global amap list, for the audit (world stopped). */
 struct vm_amap *vt_amap_list_first(void);
 struct vm_amap *vt_amap_list_next(struct vm_amap *am);

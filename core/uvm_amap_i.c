@@ -124,7 +124,7 @@ amap_ref(struct vm_amap *amap, vaddr_t offset, vsize_t len, int flags)
 {
 	amap_lock(amap);
 	if (flags & AMAP_SHARED)
-		amap->am_flags |= AMAP_SHARED;
+		VT_RACY_STORE(amap->am_flags, amap->am_flags | AMAP_SHARED);
 	if (amap->am_ppref == NULL && (flags & AMAP_REFALL) == 0 &&
 	    len != (vsize_t)amap->am_nslot)
 		amap_pp_establish(amap, offset);
@@ -155,7 +155,7 @@ amap_unref(struct vm_amap *amap, vaddr_t offset, vsize_t len, boolean_t all)
 		return;
 	}
 	if (amap->am_ref == 1 && (amap->am_flags & AMAP_SHARED) != 0)
-		amap->am_flags &= ~AMAP_SHARED;
+		VT_RACY_STORE(amap->am_flags, amap->am_flags & ~AMAP_SHARED);
 	if (amap->am_ppref == NULL && !all && len != (vsize_t)amap->am_nslot)
 		amap_pp_establish(amap, offset);
 	if (amap->am_ppref != NULL && amap->am_ppref != PPREF_NONE) {

@@ -24,6 +24,7 @@ uint64_t vt_anon_live;
 uint64_t vt_vm_pages_live;
 static uint32_t anon_next_id;		/* atomics */
 static uint64_t vt_pageout_gen;		/* page-outs done; atomics */
+static kmem_cache_t *anon_cache;	/* uvm_anon_pool */
 static krwlock_t vt_pmap_lock;		/* see vt_pmap_destroy */
 /*
  * The page queue lock (uvm_lock_pageq): held while a page is allocated or
@@ -102,7 +103,7 @@ uvm_pagealloc(void *obj, vaddr_t off, struct vm_anon *anon, int flags)
 	pg->pg_inuse = true;
 	mutex_exit(&uvm_pageq_lock);
 	if (anon != NULL)
-		anon->an_page = pg;
+		VT_RACY_STORE(anon->an_page, pg);
 	atomic_add_64(&vt_vm_pages_live, 1);
 	AMAPSTAT_INC(page_alloc);
 	return (pg);
@@ -111,6 +112,8 @@ uvm_pagealloc(void *obj, vaddr_t off, struct vm_anon *anon, int flags)
 /*
  * Port of uvm_pagefree() (uvm_page.c 2005): the frame goes back to the
  * free list.  The page has no mappings left (the caller protected it).
+ * Locks: the owner's an_lock held; takes uvm_pageq_lock, then the page
+ * lock SE_EXCL around the frame free.
  */
 void
 uvm_pagefree(struct vm_page *pg)
@@ -124,7 +127,14 @@ uvm_pagefree(struct vm_page *pg)
 	pg->pg_inuse = false;
 	mutex_exit(&uvm_pageq_lock);
 	atomic_add_64(&vt_vm_pages_live, -1);
+	/*
+	 * PORT: the frame goes back under its page lock held SE_EXCL, as an
+	 * illumos page_free does (a racy pmap_page_protect from
+	 * amap_share_protect may be looking at the frame under that lock).
+	 */
+	page_lock(pp, SE_EXCL);
 	vt_frame_free(pp);
+	page_unlock(pp);
 }
 
 /* Port of uvm_pagecopy(): the whole 4 KiB (owners' an_locks held). */
@@ -239,9 +249,8 @@ uvm_analloc(void)
 
 	if (vt_uvm_fault_hit(vt_uvm_faults.pool_ppm))
 		return (NULL);
-	anon = calloc(1, sizeof (*anon));
-	if (anon == NULL)
-		vt_fail("harness", "host calloc of an anon failed");
+	anon = kmem_cache_alloc(anon_cache, KM_SLEEP);
+	memset(anon, 0, sizeof (*anon));
 	mutex_init(&anon->an_lock, "an_lock", MUTEX_DEFAULT, NULL);
 	anon->an_id = atomic_add_32_nv(&anon_next_id, 1);
 	anon->an_ref = 1;
@@ -258,8 +267,7 @@ static void
 anon_pool_put(struct vm_anon *anon)
 {
 	mutex_destroy(&anon->an_lock);
-	memset(anon, 0x5a, sizeof (*anon));
-	free(anon);
+	kmem_cache_free(anon_cache, anon);
 	atomic_add_64(&vt_anon_live, -1);
 	AMAPSTAT_INC(anon_free);
 }
@@ -287,7 +295,7 @@ uvm_anfree(struct vm_anon *anon)
 			return;
 		}
 		pmap_page_protect(pg, VM_PROT_NONE);
-		anon->an_page = NULL;
+		VT_RACY_STORE(anon->an_page, (struct vm_page *)NULL);
 		uvm_pagefree(pg);
 	}
 	uvm_anon_dropswap(anon);
@@ -310,7 +318,7 @@ anon_io_done(struct vm_anon *anon, struct vm_page *pg)
 		pg->flags &= ~PG_RELEASED;
 		uvm_page_unbusy(pg);
 		pmap_page_protect(pg, VM_PROT_NONE);
-		anon->an_page = NULL;
+		VT_RACY_STORE(anon->an_page, (struct vm_page *)NULL);
 		uvm_pagefree(pg);
 		uvm_anon_dropswap(anon);
 		mutex_exit(&anon->an_lock);
@@ -437,7 +445,7 @@ vt_anon_pageout(struct vm_anon *anon)
 	pmap_page_protect(pg, VM_PROT_NONE);
 	uvm_anon_dropswap(anon);
 	anon->an_swslot = slot;
-	anon->an_page = NULL;
+	VT_RACY_STORE(anon->an_page, (struct vm_page *)NULL);
 	uvm_pagefree(pg);
 	mutex_exit(&anon->an_lock);
 	atomic_add_64(&vt_pageout_gen, 1);
@@ -587,6 +595,8 @@ vt_uvm_init(uint32_t nslots)
 	}
 	mutex_init(&uvm_swap_lock, "uvm_swap_lock", MUTEX_DEFAULT, NULL);
 	rw_init(&vt_pmap_lock, "vt_pmap_lock", 0, NULL);
+	anon_cache = kmem_cache_create("uvm_anon_pool", sizeof (struct vm_anon),
+	    0, NULL, NULL, NULL, NULL, NULL, 0);
 	mutex_init(&uvm_pageq_lock, "uvm_pageq_lock", MUTEX_DEFAULT, NULL);
 	/*
 	 * Two an_locks are held together only as (an anon of an amap, then
@@ -612,6 +622,7 @@ vt_uvm_fini(void)
 	}
 	mutex_destroy(&uvm_swap_lock);
 	rw_destroy(&vt_pmap_lock);
+	kmem_cache_destroy(anon_cache);
 	mutex_destroy(&uvm_pageq_lock);
 	free(vt_vm_pages);
 	free(swap_slots);

@@ -22,7 +22,7 @@ struct vm_page;
 struct vm_anon {
 	int		an_ref;		/* an_lock */
 	kmutex_t	an_lock;
-	struct vm_page	*an_page;	/* an_lock */
+	struct vm_page	*an_page;	/* an_lock; amap_share_protect: VT_RACY */
 	int		an_swslot;	/* an_lock; 0 = none */
 	uint32_t	an_id;		/* PORT: identity for reports; immutable */
 };

@@ -246,7 +246,8 @@ vt_map_fork_entry(struct vm_map *old_map, struct vm_map_entry *old,
 	ne->shared = false;
 	if (old->aref.ar_amap == NULL)
 		return;
-	if ((amap_flags(old->aref.ar_amap) & AMAP_SHARED) != 0 ||
+	/* The kernel reads the flags without the amap lock (VT_RACY). */
+	if ((VT_RACY_LOAD(amap_flags(old->aref.ar_amap)) & AMAP_SHARED) != 0 ||
 	    old->wired_count != 0)
 		amap_copy(new_map, ne, M_WAITOK, B_FALSE, 0, 0);
 	if (old->wired_count != 0) {

@@ -47,7 +47,9 @@ static const struct vt_param amap_params[] = {
 	    "fault ENOMEM)", 0, 0 },
 	{ "amap-fix", 0, VT_P_STR, OFF(fix), 0, 0, "LIST",
 	    "candidate fixes of the findings, comma separated: alloc-null, "
-	    "extend-wipe, swapoff-restart, cownow-restart (doc/amap.md)", 0, 0, NULL },
+	    "extend-wipe, swapoff-restart, cownow-restart, or none "
+	    "(doc/amap.md; the amap scenarios default to cownow-restart)", 0,
+	    0, NULL },
 };
 
 static const char *const amap_counter_names[] = {
@@ -76,6 +78,8 @@ amap_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 
 	(void) c;
 	o->fixes = 0;
+	if (s != NULL && strcmp(s, "none") == 0)
+		s = NULL;
 	while (s != NULL && *s != '\0') {
 		size_t n = strcspn(s, ",");
 		bool found = false;

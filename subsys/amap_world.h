@@ -23,7 +23,7 @@ enum { VT_PROC_FREE = 0, VT_PROC_RESERVED = 1, VT_PROC_LIVE = 2 };
 
 struct vt_amap_proc {
 	struct vm_map	p_map;
-	uint32_t	p_state;	/* VT_RACY: table lock (FREE<->RESERVED), map writer + table lock (LIVE) */
+	uint32_t	p_state;	/* table lock (+ map writer: LIVE); VT_RACY */
 	uint64_t	*p_belief;	/* [va_pages], see above */
 	uint8_t		*p_known;	/* [va_pages] */
 };

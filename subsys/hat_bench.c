@@ -20,6 +20,8 @@
  * of this file.
  */
 #include "hat_subsys.h"
+
+#include "amap_subsys.h"
 #include "vpm_subsys.h"
 
 #include <getopt.h>
@@ -446,6 +448,9 @@ vt_bench_main(int argc, char **argv)
 	char name[128];
 	int ch;
 
+	/* `vmtorture bench amap ...`: the amap port's figures (amap_bench.c). */
+	if (argc > 1 && strcmp(argv[1], "amap") == 0)
+		return (vt_amap_bench_main(argc - 1, argv + 1));
 	/* `vmtorture bench vpm ...`: the vpm figures (vpm_bench.c). */
 	if (argc > 1 && strcmp(argv[1], "vpm") == 0)
 		return (vt_vpm_bench_main(argc - 1, argv + 1));
