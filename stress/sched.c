@@ -53,6 +53,8 @@ struct sched_state {
 		uint32_t	gen;
 	}			*obj_seen;	/* SCHED_OBJ_SLOTS, open addressing */
 	bool			active;
+	uint64_t		final_steps;	/* r->steps when the last run ended */
+	uint64_t		final_hash;	/* r->trace_hash then */
 };
 
 static struct sched_state S;
@@ -745,6 +747,14 @@ vt_sched_run(struct vt_sched_task *tasks, uint32_t n,
 	S.obj_seen = NULL;
 	free(S.change_points);
 	S.change_points = NULL;
+	/*
+	 * r belongs to the caller and may go out of scope before the world is
+	 * torn down (whose mutex calls still read the step clock): keep the
+	 * last values here instead.
+	 */
+	S.final_steps = r->steps;
+	S.final_hash = r->trace_hash;
+	S.r = NULL;
 }
 
 bool
@@ -756,13 +766,13 @@ vt_sched_active(void)
 uint64_t
 vt_sched_step(void)
 {
-	return (S.r != NULL ? S.r->steps : 0);
+	return (S.r != NULL ? S.r->steps : S.final_steps);
 }
 
 uint64_t
 vt_sched_hash(void)
 {
-	return (S.r != NULL ? S.r->trace_hash : 0);
+	return (S.r != NULL ? S.r->trace_hash : S.final_hash);
 }
 
 bool
