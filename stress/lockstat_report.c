@@ -164,23 +164,6 @@ vt_report_lockstat_class(const struct vt_report *r, struct vt_report_lock *l,
 
 /* ---- summary ---- */
 
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (tap)
-		fputs("# ", f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
-}
-
 /* A time for a column: ns as 950ns, 12.3us, 4.56ms, 7.89s; steps as is. */
 static const char *
 tm(const struct vt_report *r, uint64_t v, char *buf, size_t len)
@@ -233,9 +216,9 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 		    r->ls_hold_every);
 	else
 		snprintf(h, sizeof (h), "hold: every acquisition");
-	line(f, tap, "lockstat (times in %s; wait: contended acquisitions; %s; "
+	vt_report_line(f, tap, "lockstat (times in %s; wait: contended acquisitions; %s; "
 	    "skew: busiest bucket / mean)", r->ls_unit, h);
-	line(f, tap, "  %-22s %11s %9s %6s | %-7s %7s %7s %8s | %-7s %7s %7s "
+	vt_report_line(f, tap, "  %-22s %11s %9s %6s | %-7s %7s %7s %8s | %-7s %7s %7s "
 	    "%8s | %6s", "class", "acquired", "contended", "rate", "wait min",
 	    "avg", "max", "total", "hold min", "avg", "max", "total", "skew");
 	for (uint32_t i = 0; i < r->nlocks; i++) {
@@ -252,7 +235,7 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 			snprintf(sk, sizeof (sk), "%.2f", l->ls.skew);
 		else
 			snprintf(sk, sizeof (sk), "-");
-		line(f, tap, "  %-22s %11" PRIu64 " %9" PRIu64 " %5.2f%% | %s | "
+		vt_report_line(f, tap, "  %-22s %11" PRIu64 " %9" PRIu64 " %5.2f%% | %s | "
 		    "%s | %6s", head, l->acquisitions, l->contended,
 		    pct(l->contended, l->acquisitions),
 		    times4(r, &l->ls.wait, w, sizeof (w)),
@@ -264,7 +247,7 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 		if (!l->have_ls || l->acquisitions == 0)
 			continue;
 		if (l->ls.nhot > 0) {
-			line(f, tap, "%s: hottest %u of %u buckets (bucket %u: %"
+			vt_report_line(f, tap, "%s: hottest %u of %u buckets (bucket %u: %"
 			    PRIu64 " acquisitions, %.2f x the mean)", l->name,
 			    l->ls.nhot, l->size, l->ls.max_index,
 			    l->ls.max_load, l->ls.skew);
@@ -274,7 +257,7 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 
 				snprintf(head, sizeof (head), "%s[%u]", l->name,
 				    b->index);
-				line(f, tap, "  %-22s %11" PRIu64 " %9" PRIu64
+				vt_report_line(f, tap, "  %-22s %11" PRIu64 " %9" PRIu64
 				    " %5.2f%% | %s | %s | %s", head,
 				    b->acquisitions, b->contended,
 				    pct(b->contended, b->acquisitions),
@@ -284,19 +267,19 @@ vt_report_lockstat_print(const struct vt_report *r, FILE *f, bool tap)
 			}
 		}
 		if (l->ls.nsites > 0) {
-			line(f, tap, "%s: contending call sites", l->name);
+			vt_report_line(f, tap, "%s: contending call sites", l->name);
 			for (uint32_t k = 0; k < l->ls.nsites; k++) {
 				const struct vt_report_ls_site *s =
 				    &l->ls.sites[k];
 
-				line(f, tap, "  %9" PRIu64 " %5.1f%%  wait %8s  "
+				vt_report_line(f, tap, "  %9" PRIu64 " %5.1f%%  wait %8s  "
 				    "avg %7s  %s", s->count, pct(s->count,
 				    l->contended), tm(r, s->wait, w, sizeof (w)),
 				    tm(r, s->count ? s->wait / s->count : 0, h,
 				    sizeof (h)), s->site);
 			}
 			if (l->ls.other > 0)
-				line(f, tap, "  %9" PRIu64 " %5.1f%%  (other "
+				vt_report_line(f, tap, "  %9" PRIu64 " %5.1f%%  (other "
 				    "sites)", l->ls.other, pct(l->ls.other,
 				    l->contended));
 		}

@@ -143,12 +143,8 @@ vt_report_collect(struct vt_report *r, struct vt_worker *const *workers,
 }
 
 /* One summary line; a TAP comment with --tap. */
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
+void
+vt_report_line(FILE *f, bool tap, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -172,7 +168,7 @@ print_ops(const struct vt_report *r, FILE *f, bool tap)
 {
 	const struct vt_config *c = r->cfg;
 
-	line(f, tap, "%-24s %14s %14s", "operations", "count", "per second");
+	vt_report_line(f, tap, "%-24s %14s %14s", "operations", "count", "per second");
 	FOREACH_SUBSYS(c, ss) {
 		uint32_t base = (*ss)->op_base != NULL ? *(*ss)->op_base : 0;
 
@@ -180,7 +176,7 @@ print_ops(const struct vt_report *r, FILE *f, bool tap)
 			uint32_t k = base + i;
 
 			if (k < VT_MAX_OPS && r->ops[k] != 0)
-				line(f, tap, "  %-22s %14" PRIu64 " %14.1f",
+				vt_report_line(f, tap, "  %-22s %14" PRIu64 " %14.1f",
 				    vt_op_name(k), r->ops[k],
 				    rate(r->ops[k], r->seconds));
 		}
@@ -197,11 +193,11 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 
 		if (group == NULL || strcmp(group, k->group) != 0) {
 			group = k->group;
-			line(f, tap, "%s", group);
+			vt_report_line(f, tap, "%s", group);
 		}
-		line(f, tap, "  %-22s %14" PRIu64, k->name, k->value);
+		vt_report_line(f, tap, "  %-22s %14" PRIu64, k->name, k->value);
 	}
-	line(f, tap, "%-24s %14s %14s", "locks", "acquisitions", "contended");
+	vt_report_line(f, tap, "%-24s %14s %14s", "locks", "acquisitions", "contended");
 	for (uint32_t i = 0; i < r->nlocks; i++) {
 		const struct vt_report_lock *l = &r->locks[i];
 		char head[64];
@@ -213,7 +209,7 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 			    l->size);
 		else
 			snprintf(head, sizeof (head), "%s", l->name);
-		line(f, tap, "  %-22s %14" PRIu64 " %14" PRIu64, head,
+		vt_report_line(f, tap, "  %-22s %14" PRIu64 " %14" PRIu64, head,
 		    l->acquisitions, l->contended);
 	}
 	vt_report_lockstat_print(r, f, tap);
@@ -227,7 +223,7 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 		for (uint32_t j = 0; j < t->ncols && n < sizeof (buf); j++)
 			n += (size_t)snprintf(buf + n, sizeof (buf) - n, " %11s",
 			    t->cols[j]);
-		line(f, tap, "%s", buf);
+		vt_report_line(f, tap, "%s", buf);
 		for (uint32_t k = 0; k < t->nrows; k++) {
 			n = (size_t)snprintf(buf, sizeof (buf), "  %-22s",
 			    t->rows[k].name);
@@ -235,7 +231,7 @@ print_stats(const struct vt_report *r, FILE *f, bool tap)
 			    j++)
 				n += (size_t)snprintf(buf + n, sizeof (buf) - n,
 				    " %11" PRIu64, t->rows[k].v[j]);
-			line(f, tap, "%s", buf);
+			vt_report_line(f, tap, "%s", buf);
 		}
 	}
 }
@@ -252,7 +248,7 @@ vt_report_print(const struct vt_report *r, FILE *f)
 	/* The engine printed the command line when the run started. */
 	vt_config_cmdline(c, true, cmd, sizeof (cmd));
 	if (c->sc != NULL)
-		line(f, tap, "scenario %s: %s", c->sc->name, c->sc->desc);
+		vt_report_line(f, tap, "scenario %s: %s", c->sc->name, c->sc->desc);
 	for (uint32_t i = 0; i < c->nroles; i++)
 		total += r->role_ops[i];
 	brief[0] = '\0';
@@ -265,24 +261,24 @@ vt_report_print(const struct vt_report *r, FILE *f)
 			n += strlen(brief + n);
 		}
 	}
-	line(f, tap, "ran %.2f s: %" PRIu64 " role operations by %u workers "
+	vt_report_line(f, tap, "ran %.2f s: %" PRIu64 " role operations by %u workers "
 	    "(sched %s, lock %s%s)", r->seconds, total, vt_config_nworkers(c),
 	    c->sched == VT_SCHED_PCT ? "pct" : c->sched == VT_SCHED_RANDOM ?
 	    "random" : c->sched == VT_SCHED_POS ? "pos" : "free", c->lock,
 	    brief);
 	if (r->controlled)
-		line(f, tap, "schedule: %" PRIu64 " points (%.0f/s), %" PRIu64
+		vt_report_line(f, tap, "schedule: %" PRIu64 " points (%.0f/s), %" PRIu64
 		    " switches (%.0f/s), %" PRIu64 " preemptions; trace hash "
 		    "%016" PRIx64, r->sched_steps, rate(r->sched_steps,
 		    r->seconds), r->sched_switches, rate(r->sched_switches,
 		    r->seconds), r->sched_preemptions, r->trace_hash);
 	if (r->controlled && c->sched == VT_SCHED_PCT)
-		line(f, tap, "pct: depth %u, k %" PRIu64 "%s", c->depth,
+		vt_report_line(f, tap, "pct: depth %u, k %" PRIu64 "%s", c->depth,
 		    r->sched_k, c->steps == 0 ? " (learned from a first run)" :
 		    "");
 	print_ops(r, f, tap);
 	if (!c->quiet) {
-		line(f, tap, "%-24s %14s %14s", "roles", "op calls",
+		vt_report_line(f, tap, "%-24s %14s %14s", "roles", "op calls",
 		    "per second");
 		for (uint32_t i = 0; i < c->nroles; i++) {
 			char head[64];
@@ -291,29 +287,29 @@ vt_report_print(const struct vt_report *r, FILE *f)
 				continue;
 			snprintf(head, sizeof (head), "%s x%u",
 			    c->roles[i]->name, r->role_workers[i]);
-			line(f, tap, "  %-22s %14" PRIu64 " %14.1f", head,
+			vt_report_line(f, tap, "  %-22s %14" PRIu64 " %14.1f", head,
 			    r->role_ops[i], rate(r->role_ops[i], r->seconds));
 		}
 	}
 	if (r->have_stats)
 		print_stats(r, f, tap);
 	else
-		line(f, tap, "(subsystem, lock and kmem counters not collected: "
+		vt_report_line(f, tap, "(subsystem, lock and kmem counters not collected: "
 		    "workers were still running)");
-	line(f, tap, "audits: %" PRIu64 " (last examined %" PRIu64
+	vt_report_line(f, tap, "audits: %" PRIu64 " (last examined %" PRIu64
 	    " objects)", r->audits, r->audit_objects);
 	if (r->failed) {
-		line(f, tap, "failure: %s: %s", r->check, r->message);
-		line(f, tap, "replay: %s", r->replay);
+		vt_report_line(f, tap, "failure: %s: %s", r->check, r->message);
+		vt_report_line(f, tap, "replay: %s", r->replay);
 	}
-	line(f, tap, "%s", cmd);
+	vt_report_line(f, tap, "%s", cmd);
 	if (r->failed)
-		line(f, tap, "RESULT: FAIL (%s)", r->check);
+		vt_report_line(f, tap, "RESULT: FAIL (%s)", r->check);
 	else if (r->result != NULL && strcmp(r->result, "interrupted") == 0)
-		line(f, tap, "RESULT: INTERRUPTED (signal %d; every check "
+		vt_report_line(f, tap, "RESULT: INTERRUPTED (signal %d; every check "
 		    "passed until then)", r->exit_code - 128);
 	else
-		line(f, tap, "RESULT: PASS");
+		vt_report_line(f, tap, "RESULT: PASS");
 	if (tap) {
 		if (r->failed)
 			fprintf(f, "not ok 1 - %s seed %" PRIu64 " (%s)\n",

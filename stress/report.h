@@ -190,6 +190,10 @@ void vt_report_spread(struct vt_report *r, const char *name, const char *what,
 void vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap);
 void *vt_report_spread_json(const struct vt_report *r);
 
+/* One summary line: fmt and a newline, behind "# " when tap (a TAP comment). */
+void vt_report_line(FILE *f, bool tap, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* The stdout summary (and TAP line with --tap). */
 void vt_report_print(const struct vt_report *r, FILE *f);
 /* --json FILE; 0 or -1 (message on stderr). */

@@ -67,23 +67,6 @@ vt_report_spread(struct vt_report *r, const char *name, const char *what,
 	}
 }
 
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-line(FILE *f, bool tap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (tap)
-		fputs("# ", f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
-}
-
 void
 vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap)
 {
@@ -91,21 +74,21 @@ vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap)
 
 	if (r->nspreads == 0)
 		return;
-	line(f, tap, "hash spread (keys live at the end of the run; X^2 against "
+	vt_report_line(f, tap, "hash spread (keys live at the end of the run; X^2 against "
 	    "uniform: X^2/df ~1 random-like, >>1 keys cluster, <1 more even)");
-	line(f, tap, "  %-34s %8s %8s %8s %6s %8s %8s %8s", "hash -> buckets",
+	vt_report_line(f, tap, "  %-34s %8s %8s %8s %6s %8s %8s %8s", "hash -> buckets",
 	    "keys", "buckets", "used", "max", "mean", "max/mean", "X^2/df");
 	for (uint32_t i = 0; i < r->nspreads; i++) {
 		const struct vt_report_spread *s = &r->spreads[i];
 		char head[96];
 
 		snprintf(head, sizeof (head), "%s (%s)", s->name, s->keys_what);
-		line(f, tap, "  %-34s %8" PRIu64 " %8u %8u %6" PRIu64 " %8.3f "
+		vt_report_line(f, tap, "  %-34s %8" PRIu64 " %8u %8u %6" PRIu64 " %8.3f "
 		    "%8.2f %8.3f", head, s->keys, s->buckets, s->nonempty,
 		    s->max, s->mean, s->mean > 0 ? (double)s->max / s->mean : 0,
 		    s->df > 0 ? s->chi2 / s->df : 0);
 	}
-	line(f, tap, "  occupancy: buckets holding 0, 1, ..., %d, >= %d keys",
+	vt_report_line(f, tap, "  occupancy: buckets holding 0, 1, ..., %d, >= %d keys",
 	    VT_SPREAD_HIST - 2, VT_SPREAD_HIST - 1);
 	for (uint32_t i = 0; i < r->nspreads; i++) {
 		const struct vt_report_spread *s = &r->spreads[i];
@@ -114,7 +97,7 @@ vt_report_spread_print(const struct vt_report *r, FILE *f, bool tap)
 		for (int k = 0; k < VT_SPREAD_HIST && n < sizeof (hist); k++)
 			n += (size_t)snprintf(hist + n, sizeof (hist) - n,
 			    " %7" PRIu64, s->hist[k]);
-		line(f, tap, "  %-34s%s", s->name, hist);
+		vt_report_line(f, tap, "  %-34s%s", s->name, hist);
 	}
 }
 
