@@ -124,7 +124,7 @@ struct hatstats {
 	VT_HATSTATS(VT_HATSTAT_MEMBER)
 	VT_HATSTATS_PORT(VT_HATSTAT_MEMBER)
 #undef VT_HATSTAT_MEMBER
-};
+} __attribute__((aligned(64)));	/* PORT: one worker's own lines (no false sharing) */
 enum {
 #define VT_HATSTAT_COUNT(f)	VT_HATSTAT_IDX_##f,
 	VT_HATSTATS(VT_HATSTAT_COUNT)

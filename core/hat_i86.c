@@ -107,9 +107,10 @@ vt_hatstats_init(uint32_t nthreads)
 
 	if (vt_hatstats != NULL && n <= vt_hatstats_n)
 		return;
-	hs = calloc(n, sizeof (*hs));
+	hs = aligned_alloc(_Alignof(struct hatstats), n * sizeof (*hs));
 	if (hs == NULL)
 		panic("vt_hatstats_init: out of host memory");
+	memset(hs, 0, n * sizeof (*hs));
 	if (vt_hatstats != NULL) {
 		memcpy(hs, vt_hatstats, vt_hatstats_n * sizeof (*hs));
 		free(vt_hatstats);

@@ -15,6 +15,7 @@
  * Harness code (not ported); timing with the monotonic clock is the point.
  */
 #include "amap_subsys.h"
+#include "bench_fig.h"
 
 #include <getopt.h>
 #include <pthread.h>
@@ -38,44 +39,18 @@
 #define BENCH_SLOTS	64
 #define BENCH_VA	0x010000000000UL
 
-static bool tap;
-static int nfig;
+static struct vt_bench_out out = { .bo_width = 56 };
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof (*v), cmp_double);
-	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
-
+/* One figure of this bench (three decimals). */
 static void
-figure(const char *name, double v, const char *unit)
+fig(const char *name, double v, const char *unit)
 {
-	nfig++;
-	if (tap)
-		printf("ok %d - %s: %.3f%s%s\n", nfig, name, v,
-		    *unit ? " " : "", unit);
-	else
-		printf("  %-56s %12.3f%s%s\n", name, v, *unit ? " " : "", unit);
-	fflush(stdout);
+	vt_bench_figure(&out, name, v, 3, unit);
 }
+
+
+
+
 
 /* One forking thread: its parent and child maps. */
 struct forker {
@@ -221,14 +196,14 @@ time_forks(int nthreads, double secs)
 		}
 	}
 	pthread_barrier_wait(&bench_bar);
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	nap.tv_sec = (time_t)secs;
 	nap.tv_nsec = (long)((secs - (double)nap.tv_sec) * 1e9);
 	nanosleep(&nap, NULL);
 	VT_POKE(bench_stop, 1);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	t = now_s();
+	t = vt_bench_now_s();
 	pthread_barrier_destroy(&bench_bar);
 	for (int i = 0; i < nthreads; i++) {
 		n += f[i].forks;
@@ -258,7 +233,7 @@ time_lookups(double secs, bool batch)
 	vm_map_lock_read(&f.parent);
 	e = uvm_map_lookup_entry(&f.parent, BENCH_VA);
 	amap_lock(e->aref.ar_amap);
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int r = 0; r < 256; r++) {
 			if (batch) {
@@ -271,7 +246,7 @@ time_lookups(double secs, bool batch)
 			}
 		}
 		n += 256;
-	} while ((t = now_s()) - t0 < secs);
+	} while ((t = vt_bench_now_s()) - t0 < secs);
 	amap_unlock(e->aref.ar_amap);
 	vm_map_unlock(&f.parent);
 	VERIFY(sink != 1);
@@ -308,7 +283,7 @@ vt_amap_bench_main(int argc, char **argv)
 			}
 			break;
 		case 't':
-			tap = true;
+			out.bo_tap = true;
 			break;
 		case 'h':
 			printf("usage: vmtorture bench amap [--seconds S] "
@@ -334,10 +309,10 @@ vt_amap_bench_main(int argc, char **argv)
 	}
 	rep = secs / BENCH_REPS;
 	vt_lock_select(vt_lock_find("pthread"));
-	if (tap)
+	if (out.bo_tap)
 		printf("1..7\n");
 	printf("%svmtorture bench amap --seconds %g (median of %d "
-	    "repetitions)\n", tap ? "# " : "", secs, BENCH_REPS);
+	    "repetitions)\n", out.bo_tap ? "# " : "", secs, BENCH_REPS);
 
 	/* (a) 1 and 2 threads alternately, so drift hits both alike. */
 	for (int i = 0; i < BENCH_REPS; i++) {
@@ -345,14 +320,14 @@ vt_amap_bench_main(int argc, char **argv)
 		v2[i] = time_forks(2, rep / 2);
 		vr[i] = v1[i] > 0 ? v2[i] / v1[i] : 0;
 	}
-	one = median(v1, BENCH_REPS);
-	two = median(v2, BENCH_REPS);
-	ratio = median(vr, BENCH_REPS);
-	figure("fork+COW fault+exit, 64-slot amap, 1 thread", 1e9 / one,
+	one = vt_bench_median(v1, BENCH_REPS);
+	two = vt_bench_median(v2, BENCH_REPS);
+	ratio = vt_bench_median(vr, BENCH_REPS);
+	fig("fork+COW fault+exit, 64-slot amap, 1 thread", 1e9 / one,
 	    "ns/fork");
-	figure("same, 2 threads (per fork of one thread)", 2e9 / two,
+	fig("same, 2 threads (per fork of one thread)", 2e9 / two,
 	    "ns/fork");
-	figure("2-thread / 1-thread throughput (median of ratios)", ratio,
+	fig("2-thread / 1-thread throughput (median of ratios)", ratio,
 	    "x");
 
 	/* (b) */
@@ -361,12 +336,12 @@ vt_amap_bench_main(int argc, char **argv)
 		v2[i] = time_lookups(rep / 2, false);
 		vr[i] = v1[i] > 0 ? v2[i] / v1[i] : 0;
 	}
-	batch = median(v1, BENCH_REPS);
-	each = median(v2, BENCH_REPS);
-	figure("amap_lookups of 64 slots", batch, "ns");
-	figure("64 amap_lookup calls", each, "ns");
-	figure("64 amap_lookup / amap_lookups (median of ratios)",
-	    median(vr, BENCH_REPS), "x");
-	figure("forks per second, 2 threads", two, "forks/s");
+	batch = vt_bench_median(v1, BENCH_REPS);
+	each = vt_bench_median(v2, BENCH_REPS);
+	fig("amap_lookups of 64 slots", batch, "ns");
+	fig("64 amap_lookup calls", each, "ns");
+	fig("64 amap_lookup / amap_lookups (median of ratios)",
+	    vt_bench_median(vr, BENCH_REPS), "x");
+	fig("forks per second, 2 threads", two, "forks/s");
 	return (VT_EXIT_PASS);
 }

@@ -23,6 +23,7 @@
 
 #include "amap_subsys.h"
 #include "vpm_subsys.h"
+#include "bench_fig.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -51,51 +52,33 @@ const int *vt_bench_tsan_anchor = &vt_tsan_options_anchor;
 
 #define BENCH_REPS	5
 #define BENCH_PAGES	4096
-#define BENCH_NDATA	16		/* shared data pages */
+#define BENCH_NDATA	16		/* data pages; in (c) each thread maps its own half */
 #define BENCH_NVA	8		/* VAs cycled per thread */
 #define BENCH_VA	0x100000000UL	/* first leaf table used */
 #define BENCH_SEG	(2UL << 20)	/* one leaf table's reach */
+/*
+ * Distance of thread t's leaf table from thread 0's.  Adjacent 2 MiB tables
+ * hash to adjacent htable buckets, whose mutexes share a cache line (with
+ * the kernel's 8-byte kmutex_t eight buckets would); a multiple of the
+ * hat's bucket count would put both in one bucket.  8 tables apart: own
+ * bucket, own mutex, own line.
+ */
+#define BENCH_GAP	(8 * BENCH_SEG)
 
-static double
-now_s(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof (*v), cmp_double);
-	return (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
 
 /* ---- output ---- */
 
-static bool tap;
-static int nfig;
+static struct vt_bench_out out = { .bo_width = 52 };
 
+/* One figure of this bench (three decimals). */
 static void
-figure(const char *name, double v, const char *unit)
+fig(const char *name, double v, const char *unit)
 {
-	nfig++;
-	if (tap)
-		printf("ok %d - %s: %.3f%s%s\n", nfig, name, v,
-		    *unit ? " " : "", unit);
-	else
-		printf("  %-52s %12.3f%s%s\n", name, v, *unit ? " " : "", unit);
-	fflush(stdout);
+	vt_bench_figure(&out, name, v, 3, unit);
 }
+
 
 /* ---- (a) primitives ---- */
 
@@ -112,7 +95,7 @@ time_lock(double secs, bool bare)
 	double t0, t;
 
 	mutex_init(&m, NULL, MUTEX_DEFAULT, NULL);
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int i = 0; i < 4096; i++) {
 			if (bare) {
@@ -124,7 +107,7 @@ time_lock(double secs, bool bare)
 			}
 		}
 		n += 4096;
-	} while ((t = now_s()) - t0 < secs);
+	} while ((t = vt_bench_now_s()) - t0 < secs);
 	mutex_destroy(&m);
 	return ((t - t0) * 1e9 / (double)n);
 }
@@ -140,14 +123,14 @@ time_plain(double secs)
 	uint64_t n = 0;
 	double t0, t;
 
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int i = 0; i < 4096; i++) {
 			(void) pthread_mutex_lock(&pm);
 			(void) pthread_mutex_unlock(&pm);
 		}
 		n += 4096;
-	} while ((t = now_s()) - t0 < secs);
+	} while ((t = vt_bench_now_s()) - t0 < secs);
 	(void) pthread_mutex_destroy(&pm);
 	return ((t - t0) * 1e9 / (double)n);
 }
@@ -159,13 +142,13 @@ time_cas(double secs)
 	uint64_t n = 0, v = word;
 	double t0, t;
 
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int i = 0; i < 4096; i++) {
 			v = atomic_cas_64(&word, v, v + 1) + 1;
 		}
 		n += 4096;
-	} while ((t = now_s()) - t0 < secs);
+	} while ((t = vt_bench_now_s()) - t0 < secs);
 	return ((t - t0) * 1e9 / (double)n);
 }
 
@@ -217,7 +200,7 @@ bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 	 */
 	rw_enter(&bench_as.a_lock, RW_READER);
 	for (int t = 0; t < 2; t++)
-		hat_memload(bench_hat, (caddr_t)(BENCH_VA + t * BENCH_SEG +
+		hat_memload(bench_hat, (caddr_t)(BENCH_VA + t * BENCH_GAP +
 		    BENCH_SEG - MMU_PAGESIZE), bench_anchor,
 		    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
 	rw_exit(&bench_as.a_lock);
@@ -234,7 +217,7 @@ bench_shutdown(void)
 {
 	rw_enter(&bench_as.a_lock, RW_WRITER);
 	hat_free_start(bench_hat);
-	hat_unload(bench_hat, (caddr_t)BENCH_VA, 2 * BENCH_SEG,
+	hat_unload(bench_hat, (caddr_t)BENCH_VA, BENCH_GAP + BENCH_SEG,
 	    HAT_UNLOAD_UNMAP);
 	hat_free_end(bench_hat);
 	bench_as.a_hat = NULL;
@@ -303,7 +286,7 @@ time_pairs(double secs)
 
 	rw_enter(&bench_as.a_lock, RW_READER);
 	c0 = thread_cpu_s();
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int i = 0; i < 256; i++) {
 			caddr_t va = (caddr_t)(BENCH_VA + (n + (uint64_t)i) %
@@ -314,7 +297,7 @@ time_pairs(double secs)
 			hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
 		}
 		n += 256;
-	} while ((t = now_s()) - t0 < secs);
+	} while ((t = vt_bench_now_s()) - t0 < secs);
 	pairs_cpu_ns = (thread_cpu_s() - c0) * 1e9 / (double)n;
 	rw_exit(&bench_as.a_lock);
 	return ((t - t0) * 1e9 / (double)n);
@@ -365,10 +348,10 @@ duo_main(void *arg)
 	c0 = thread_cpu_s();
 	while (!VT_PEEK(duo_stop)) {
 		for (int i = 0; i < 64; i++, k++) {
-			caddr_t va = (caddr_t)(BENCH_VA + d->t * BENCH_SEG +
+			caddr_t va = (caddr_t)(BENCH_VA + d->t * BENCH_GAP +
 			    (k % BENCH_NVA) * MMU_PAGESIZE);
-			page_t *pp = bench_page[(k + (uint64_t)d->t *
-			    (BENCH_NDATA / 2)) % BENCH_NDATA];
+			page_t *pp = bench_page[(uint64_t)d->t *
+			    (BENCH_NDATA / 2) + k % (BENCH_NDATA / 2)];
 
 			hat_memload(bench_hat, va, pp,
 			    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
@@ -407,14 +390,14 @@ time_duo(double secs)
 		}
 	}
 	pthread_barrier_wait(&duo_bar);
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	nap.tv_sec = (time_t)secs;
 	nap.tv_nsec = (long)((secs - (double)nap.tv_sec) * 1e9);
 	nanosleep(&nap, NULL);
 	VT_POKE(duo_stop, 1);
 	for (int i = 0; i < 2; i++)
 		pthread_join(th[i], NULL);
-	t = now_s();
+	t = vt_bench_now_s();
 	pthread_barrier_destroy(&duo_bar);
 	for (int i = 0; i < 2; i++)
 		vt_thread_fini(&d[i].kt);
@@ -476,7 +459,7 @@ vt_bench_main(int argc, char **argv)
 			}
 			break;
 		case 't':
-			tap = true;
+			out.bo_tap = true;
 			break;
 		case 'h':
 			printf("usage: vmtorture bench [--seconds S] "
@@ -519,37 +502,37 @@ vt_bench_main(int argc, char **argv)
 	rep = secs / BENCH_REPS;
 	vt_lock_select(ops);
 
-	if (tap)
+	if (out.bo_tap)
 		printf("1..31\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
-	    "repetitions)\n", tap ? "# " : "", secs, ops->name, BENCH_REPS);
+	    "repetitions)\n", out.bo_tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
 	/* (a) */
 	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_lock(rep, false);
-	mutex_ns = median(v, BENCH_REPS);
+	mutex_ns = vt_bench_median(v, BENCH_REPS);
 	snprintf(name, sizeof (name), "uncontended mutex_enter+mutex_exit "
 	    "(%s)", ops->name);
-	figure(name, mutex_ns, "ns");
+	fig(name, mutex_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_lock(rep, true);
-	bare_ns = median(v, BENCH_REPS);
+	bare_ns = vt_bench_median(v, BENCH_REPS);
 	snprintf(name, sizeof (name), "bare back end lock+unlock (%s)",
 	    ops->name);
-	figure(name, bare_ns, "ns");
+	fig(name, bare_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_plain(rep);
-	plain_ns = median(v, BENCH_REPS);
-	figure("plain pthread_mutex_lock+unlock loop (direct calls)",
+	plain_ns = vt_bench_median(v, BENCH_REPS);
+	fig("plain pthread_mutex_lock+unlock loop (direct calls)",
 	    plain_ns, "ns");
-	figure("back end's own cost over plain (ops table, try first)",
+	fig("back end's own cost over plain (ops table, try first)",
 	    bare_ns - plain_ns, "ns");
-	figure("kmutex layer over the back end (owner, counts, held "
+	fig("kmutex layer over the back end (owner, counts, held "
 	    "stack, hooks)", mutex_ns - bare_ns, "ns");
 	for (int i = 0; i < BENCH_REPS; i++)
 		v[i] = time_cas(rep);
-	cas_ns = median(v, BENCH_REPS);
-	figure("atomic_cas_64", cas_ns, "ns");
+	cas_ns = vt_bench_median(v, BENCH_REPS);
+	fig("atomic_cas_64", cas_ns, "ns");
 
 	/* (b) */
 	bench_boot(2048, false);
@@ -573,26 +556,26 @@ vt_bench_main(int argc, char **argv)
 		v[i] = time_pairs(rep);
 		vcpu[i] = pairs_cpu_ns;
 	}
-	pair_ns = median(v, BENCH_REPS);
-	pair_cpu_ns = median(vcpu, BENCH_REPS);
+	pair_ns = vt_bench_median(v, BENCH_REPS);
+	pair_cpu_ns = vt_bench_median(vcpu, BENCH_REPS);
 	floor_ns = acq * mutex_ns + atom * cas_ns;
-	figure("hat_memload+hat_unload pair, 1 thread", pair_ns, "ns");
-	figure("the same in CPU time (the thread's own clock)", pair_cpu_ns,
+	fig("hat_memload+hat_unload pair, 1 thread", pair_ns, "ns");
+	fig("the same in CPU time (the thread's own clock)", pair_cpu_ns,
 	    "ns");
-	figure("lock acquisitions per pair", acq, "");
-	figure("kernel atomics (CAS etc.) per pair", atom, "");
-	figure("lock floor per pair (acq*mutex + atomics*CAS)", floor_ns, "ns");
-	figure("pair / lock floor (target <= 3)", floor_ns > 0 ?
+	fig("lock acquisitions per pair", acq, "");
+	fig("kernel atomics (CAS etc.) per pair", atom, "");
+	fig("lock floor per pair (acq*mutex + atomics*CAS)", floor_ns, "ns");
+	fig("pair / lock floor (target <= 3)", floor_ns > 0 ?
 	    pair_ns / floor_ns : 0, "x");
 	bare_floor_ns = acq * bare_ns + atom * cas_ns;
-	figure("floor with the bare back end (acq*bare + atomics*CAS)",
+	fig("floor with the bare back end (acq*bare + atomics*CAS)",
 	    bare_floor_ns, "ns");
-	figure("pair / bare floor", bare_floor_ns > 0 ?
+	fig("pair / bare floor", bare_floor_ns > 0 ?
 	    pair_ns / bare_floor_ns : 0, "x");
 	plain_floor_ns = acq * plain_ns + atom * cas_ns;
-	figure("floor with plain calls (acq*plain + atomics*CAS)",
+	fig("floor with plain calls (acq*plain + atomics*CAS)",
 	    plain_floor_ns, "ns");
-	figure("pair / plain floor (target <= 2)", plain_floor_ns > 0 ?
+	fig("pair / plain floor (target <= 2)", plain_floor_ns > 0 ?
 	    pair_ns / plain_floor_ns : 0, "x");
 	bench_shutdown();
 
@@ -624,28 +607,28 @@ vt_bench_main(int argc, char **argv)
 			kn[i] = nw.contended_k;
 			ow[i] = w.oncpu;
 		}
-		wide = median(vw, BENCH_REPS);
-		narrow = median(vn, BENCH_REPS);
-		ratio = median(vr, BENCH_REPS);
-		figure("2 threads, 2048-entry lock tables", wide, "pairs/s");
-		figure("2 threads, 1-entry lock tables", narrow, "pairs/s");
-		figure("2048-entry / 1-entry throughput (median of ratios)",
+		wide = vt_bench_median(vw, BENCH_REPS);
+		narrow = vt_bench_median(vn, BENCH_REPS);
+		ratio = vt_bench_median(vr, BENCH_REPS);
+		fig("2 threads, 2048-entry lock tables", wide, "pairs/s");
+		fig("2 threads, 1-entry lock tables", narrow, "pairs/s");
+		fig("2048-entry / 1-entry throughput (median of ratios)",
 		    ratio, "x");
-		figure("2 threads over 1 thread, 2048-entry (pairs/s, wall)",
+		fig("2 threads over 1 thread, 2048-entry (pairs/s, wall)",
 		    pair_ns > 0 ? wide * pair_ns * 1e-9 : 0, "x");
-		figure("2 threads, 2048-entry: CPU ns per pair", median(cw,
+		fig("2 threads, 2048-entry: CPU ns per pair", vt_bench_median(cw,
 		    BENCH_REPS), "ns");
-		figure("2 threads, 1-entry: CPU ns per pair", median(cn,
+		fig("2 threads, 1-entry: CPU ns per pair", vt_bench_median(cn,
 		    BENCH_REPS), "ns");
-		figure("CPU per pair, 2 threads (2048) / 1 thread (1: sharing "
-		    "costs nothing)", pair_cpu_ns > 0 ? median(cw, BENCH_REPS) /
+		fig("CPU per pair, 2 threads (2048) / 1 thread (1: sharing "
+		    "costs nothing)", pair_cpu_ns > 0 ? vt_bench_median(cw, BENCH_REPS) /
 		    pair_cpu_ns : 0, "x");
-		figure("2 threads, 2048-entry: contended acquisitions per 1000 "
-		    "pairs", median(kw, BENCH_REPS), "");
-		figure("2 threads, 1-entry: contended acquisitions per 1000 "
-		    "pairs", median(kn, BENCH_REPS), "");
-		figure("2 threads, 2048-entry: threads' CPU time / wall time",
-		    median(ow, BENCH_REPS), "");
+		fig("2 threads, 2048-entry: contended acquisitions per 1000 "
+		    "pairs", vt_bench_median(kw, BENCH_REPS), "");
+		fig("2 threads, 1-entry: contended acquisitions per 1000 "
+		    "pairs", vt_bench_median(kn, BENCH_REPS), "");
+		fig("2 threads, 2048-entry: threads' CPU time / wall time",
+		    vt_bench_median(ow, BENCH_REPS), "");
 	}
 
 	/* (d) --lockstat on and off, alternating like (c). */
@@ -672,17 +655,17 @@ vt_bench_main(int argc, char **argv)
 			vr[i] = voff[i] > 0 ? von[i] / voff[i] : 0;
 			vrs[i] = voff[i] > 0 ? vs[i] / voff[i] : 0;
 		}
-		figure("pair, --lockstat off (CPU ns)",
-		    median(voff, BENCH_REPS), "ns");
-		figure("pair, --lockstat --lockstat-hold-every 1 (CPU ns)",
-		    median(von, BENCH_REPS), "ns");
+		fig("pair, --lockstat off (CPU ns)",
+		    vt_bench_median(voff, BENCH_REPS), "ns");
+		fig("pair, --lockstat --lockstat-hold-every 1 (CPU ns)",
+		    vt_bench_median(von, BENCH_REPS), "ns");
 		snprintf(name, sizeof (name), "pair, --lockstat (holds timed 1 in "
 		    "%d, the default; CPU ns)", VT_LOCKSTAT_HOLD_EVERY);
-		figure(name, median(vs, BENCH_REPS), "ns");
-		figure("--lockstat-hold-every 1 cost: on / off (median of ratios)",
-		    median(vr, BENCH_REPS), "x");
-		figure("--lockstat cost: on / off (median of ratios, goal <= "
-		    "1.10)", median(vrs, BENCH_REPS), "x");
+		fig(name, vt_bench_median(vs, BENCH_REPS), "ns");
+		fig("--lockstat-hold-every 1 cost: on / off (median of ratios)",
+		    vt_bench_median(vr, BENCH_REPS), "x");
+		fig("--lockstat cost: on / off (median of ratios, goal <= "
+		    "1.10)", vt_bench_median(vrs, BENCH_REPS), "x");
 	}
 	return (VT_EXIT_PASS);
 }

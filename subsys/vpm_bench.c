@@ -10,6 +10,7 @@
  * Harness code (not ported); timing with the monotonic clock is the point.
  */
 #include "vpm_subsys.h"
+#include "bench_fig.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -26,22 +27,7 @@
 
 #define BENCH_REPS	5
 
-static double
-now_s(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec * 1e-9);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x < y ? -1 : x > y);
-}
 
 struct reader {
 	kthread_t	kt;
@@ -78,12 +64,12 @@ reader_main(void *arg)
 	vt_thread_set_current(&r->kt);
 	read_once(r);		/* warm: the page is cached (and has a vpmap) */
 	pthread_barrier_wait(&bar);
-	t0 = now_s();
+	t0 = vt_bench_now_s();
 	do {
 		for (int i = 0; i < 1024; i++)
 			read_once(r);
 		r->calls += 1024;
-	} while ((r->elapsed = now_s() - t0) < r->secs);
+	} while ((r->elapsed = vt_bench_now_s() - t0) < r->secs);
 	return (NULL);
 }
 
@@ -143,6 +129,7 @@ vt_vpm_bench_main(int argc, char **argv)
 		"vpm_data_copy 1 page, 2 threads, vpm_cache_enable=0",
 	};
 	bool tap = false;
+	struct vt_bench_out out = { .bo_width = 56 };
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--tap") == 0) {
@@ -172,22 +159,14 @@ vt_vpm_bench_main(int argc, char **argv)
 	printf("%svmtorture bench vpm --seconds %g (lock pthread, median of "
 	    "%d, ns per call per thread)\n", tap ? "# " : "", secs,
 	    BENCH_REPS);
+	out.bo_tap = tap;
 	for (int f = 0; f < 4; f++) {
-		qsort(v[f], BENCH_REPS, sizeof (double), cmp_double);
-		med[f] = v[f][BENCH_REPS / 2];
-		if (tap)
-			printf("ok %d - %s: %.1f ns\n", f + 1, names[f], med[f]);
-		else
-			printf("  %-56s %10.1f ns\n", names[f], med[f]);
+		med[f] = vt_bench_median(v[f], BENCH_REPS);
+		vt_bench_figure(&out, names[f], med[f], 1, "ns");
 	}
-	if (tap) {
-		printf("ok 5 - warm/off, 1 thread: %.3f\n", med[0] / med[1]);
-		printf("ok 6 - warm/off, 2 threads: %.3f\n", med[2] / med[3]);
-	} else {
-		printf("  %-56s %10.3f\n", "ratio warm/off, 1 thread",
-		    med[0] / med[1]);
-		printf("  %-56s %10.3f\n", "ratio warm/off, 2 threads",
-		    med[2] / med[3]);
-	}
+	vt_bench_figure(&out, "ratio warm/off, 1 thread", med[0] / med[1], 3,
+	    "");
+	vt_bench_figure(&out, "ratio warm/off, 2 threads", med[2] / med[3], 3,
+	    "");
 	return (0);
 }
