@@ -156,6 +156,10 @@ time_cas(double secs)
 
 static struct as bench_as;
 static hat_t *bench_hat;
+/* A second process: thread 1's hat in the two-hat variant of (c). */
+static struct as bench_as2;
+static hat_t *bench_hat2;
+static bool duo_two_hats;	/* set between duo runs only */
 static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
@@ -187,6 +191,13 @@ bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 	bench_hat = hat_alloc(&bench_as);
 	bench_as.a_hat = bench_hat;
 	rw_exit(&bench_as.a_lock);
+	memset(&bench_as2, 0, sizeof (bench_as2));
+	rw_init(&bench_as2.a_lock, "bench as2", 0, NULL);
+	bench_as2.a_id = 2;
+	rw_enter(&bench_as2.a_lock, RW_WRITER);
+	bench_hat2 = hat_alloc(&bench_as2);
+	bench_as2.a_hat = bench_hat2;
+	rw_exit(&bench_as2.a_lock);
 	for (int i = 0; i < BENCH_NDATA; i++) {
 		bench_page[i] = vt_frame_alloc(VT_FRAME_DATA);
 		VERIFY(bench_page[i] != NULL);
@@ -204,6 +215,11 @@ bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 		    BENCH_SEG - MMU_PAGESIZE), bench_anchor,
 		    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
 	rw_exit(&bench_as.a_lock);
+	rw_enter(&bench_as2.a_lock, RW_READER);
+	hat_memload(bench_hat2, (caddr_t)(BENCH_VA + BENCH_GAP + BENCH_SEG -
+	    MMU_PAGESIZE), bench_anchor, PROT_READ | PROT_WRITE | PROT_USER,
+	    HAT_LOAD);
+	rw_exit(&bench_as2.a_lock);
 }
 
 static void
@@ -223,6 +239,14 @@ bench_shutdown(void)
 	bench_as.a_hat = NULL;
 	rw_exit(&bench_as.a_lock);
 	rw_destroy(&bench_as.a_lock);
+	rw_enter(&bench_as2.a_lock, RW_WRITER);
+	hat_free_start(bench_hat2);
+	hat_unload(bench_hat2, (caddr_t)BENCH_VA, BENCH_GAP + BENCH_SEG,
+	    HAT_UNLOAD_UNMAP);
+	hat_free_end(bench_hat2);
+	bench_as2.a_hat = NULL;
+	rw_exit(&bench_as2.a_lock);
+	rw_destroy(&bench_as2.a_lock);
 	for (int i = 0; i < BENCH_NDATA; i++)
 		vt_frame_free(bench_page[i]);
 	vt_frame_free(bench_anchor);
@@ -240,7 +264,7 @@ static uint64_t
 lock_count(bool contended)
 {
 	const kmutex_t *singles[] = { &hat_list_lock, &bench_hat->hat_mutex,
-	    kas.a_hat != NULL ? &kas.a_hat->hat_mutex : NULL };
+	    &bench_hat2->hat_mutex, kas.a_hat != NULL ? &kas.a_hat->hat_mutex : NULL };
 	uint64_t sum = 0;
 
 	for (struct vt_lock_class *c = vt_lockclass_first(); c != NULL;
@@ -339,11 +363,13 @@ static void *
 duo_main(void *arg)
 {
 	struct duo *d = arg;
+	struct as *as = duo_two_hats && d->t == 1 ? &bench_as2 : &bench_as;
+	hat_t *hat = as->a_hat;
 	uint64_t k = 0;
 	double c0;
 
 	vt_thread_set_current(&d->kt);
-	rw_enter(&bench_as.a_lock, RW_READER);
+	rw_enter(&as->a_lock, RW_READER);
 	pthread_barrier_wait(&duo_bar);
 	c0 = thread_cpu_s();
 	while (!VT_PEEK(duo_stop)) {
@@ -353,14 +379,14 @@ duo_main(void *arg)
 			page_t *pp = bench_page[(uint64_t)d->t *
 			    (BENCH_NDATA / 2) + k % (BENCH_NDATA / 2)];
 
-			hat_memload(bench_hat, va, pp,
+			hat_memload(hat, va, pp,
 			    PROT_READ | PROT_WRITE | PROT_USER, HAT_LOAD);
-			hat_unload(bench_hat, va, MMU_PAGESIZE, HAT_UNLOAD);
+			hat_unload(hat, va, MMU_PAGESIZE, HAT_UNLOAD);
 		}
 	}
 	d->cpu_s = thread_cpu_s() - c0;
 	d->pairs = k;
-	rw_exit(&bench_as.a_lock);
+	rw_exit(&as->a_lock);
 	return (NULL);
 }
 
@@ -503,7 +529,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (out.bo_tap)
-		printf("1..31\n");
+		printf("1..34\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", out.bo_tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -587,13 +613,18 @@ vt_bench_main(int argc, char **argv)
 	{
 		double vw[BENCH_REPS], vn[BENCH_REPS], vr[BENCH_REPS];
 		double cw[BENCH_REPS], cn[BENCH_REPS], kw[BENCH_REPS],
-		    kn[BENCH_REPS], ow[BENCH_REPS];
+		    kn[BENCH_REPS], ow[BENCH_REPS], v2[BENCH_REPS],
+		    r2[BENCH_REPS];
 
 		for (int i = 0; i < BENCH_REPS; i++) {
 			struct duo_result w, nw;
 
 			bench_boot(2048, false);
 			w = time_duo(rep / 2);
+			/* Thread 1 in a process of its own: no shared hat. */
+			duo_two_hats = true;
+			v2[i] = time_duo(rep / 2).pairs_per_s;
+			duo_two_hats = false;
 			bench_shutdown();
 			bench_boot(1, false);
 			nw = time_duo(rep / 2);
@@ -601,6 +632,7 @@ vt_bench_main(int argc, char **argv)
 			vw[i] = w.pairs_per_s;
 			vn[i] = nw.pairs_per_s;
 			vr[i] = vn[i] > 0 ? vw[i] / vn[i] : 0;
+			r2[i] = vw[i] > 0 ? v2[i] / vw[i] : 0;
 			cw[i] = w.cpu_ns;
 			cn[i] = nw.cpu_ns;
 			kw[i] = w.contended_k;
@@ -629,6 +661,13 @@ vt_bench_main(int argc, char **argv)
 		    "pairs", vt_bench_median(kn, BENCH_REPS), "");
 		fig("2 threads, 2048-entry: threads' CPU time / wall time",
 		    vt_bench_median(ow, BENCH_REPS), "");
+		fig("2 threads in two hats (one each), 2048-entry",
+		    vt_bench_median(v2, BENCH_REPS), "pairs/s");
+		fig("two hats / one shared hat (median of ratios)",
+		    vt_bench_median(r2, BENCH_REPS), "x");
+		fig("2 threads in two hats over 1 thread (pairs/s, wall)",
+		    pair_ns > 0 ? vt_bench_median(v2, BENCH_REPS) * pair_ns *
+		    1e-9 : 0, "x");
 	}
 
 	/* (d) --lockstat on and off, alternating like (c). */
