@@ -177,6 +177,8 @@ extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
 #define VT_HAT_DEF_HMENT_RESERVE	200
 #define VT_HAT_DEF_HTABLE_RESERVE	200
 #define VT_HAT_DEF_STEAL_PASSES		8
+/* mlist_locks value for --mlist-locks page: a lock per page, no hashing. */
+#define VT_HAT_MLIST_PER_PAGE		0
 
 struct vt_hat_params {
 	uint32_t mlist_locks, hash_locks, htable_locks, hment_hash_size;

@@ -117,10 +117,28 @@ vt_hment_hash(pfn_t ptable_pfn, uint_t entry)
 	return HMENT_HASH(ptable_pfn, entry);
 }
 
-/* Harness helper: MLIST_MUTEX(pp).  Takes no lock. */
+/*
+ * --mlist-locks page: every page has a lock of its own (the "spatial
+ * overhead" the seed's comment on the lock hash weighs against hashing).
+ * Set by hment_init() only.
+ */
+static bool mlist_per_page;
+
+/*
+ * Harness helper: MLIST_MUTEX(pp).  Takes no lock.
+ * PORT: in per-page mode the lock is the one of pfn's slot in a table of
+ * (at least) one lock per frame, indexed by pfn without folding, rather
+ * than a member of page_t: the memory is the same (one kmutex_t per
+ * page), --lockstat and the hash-spread report read it like the hashed
+ * table, and only the cache-line neighbour differs (the next page's lock,
+ * not the page's own p_mapping).  As with the hash, a large page's list is
+ * guarded by the lock of the page the caller names (its leader).
+ */
 kmutex_t *
 vt_mlist_mutex(const page_t *pp)
 {
+	if (mlist_per_page)
+		return vt_locktable_lock(mlist_lock, pp->p_pagenum);
 	return vt_locktable_lock(mlist_lock,
 	    pp->p_pagenum + (pp->p_pagenum >> 9));
 }
@@ -774,7 +792,8 @@ hment_init(int revision, uint32_t hash_size, uint32_t mlist_locks,
 	ASSERT(revision == HMENT_REV_2007_AVL ||
 	    revision == HMENT_REV_2006_CHAIN);
 	ASSERT(vt_is_pow2(hash_size));
-	ASSERT(vt_is_pow2(mlist_locks));
+	ASSERT(mlist_locks == VT_HAT_MLIST_PER_PAGE ||
+	    vt_is_pow2(mlist_locks));
 	ASSERT(vt_is_pow2(hash_locks));
 	ASSERT(hment_cache == NULL);
 
@@ -788,6 +807,13 @@ hment_init(int revision, uint32_t hash_size, uint32_t mlist_locks,
 	hment_table = kmem_zalloc(hment_hash_entries * sizeof (*hment_table),
 	    KM_SLEEP);
 
+	mlist_per_page = (mlist_locks == VT_HAT_MLIST_PER_PAGE);
+	if (mlist_per_page) {
+		/* One per frame, rounded up to the table's power of two. */
+		mlist_locks = 1;
+		while (mlist_locks < vt_npages)
+			mlist_locks <<= 1;
+	}
 	mlist_lock = vt_locktable_create("mlist_lock", mlist_locks);
 	hash_lock = vt_locktable_create("hash_lock", hash_locks);
 
@@ -849,6 +875,7 @@ hment_fini(void)
 	hment_table = NULL;
 	vt_locktable_destroy(mlist_lock);
 	mlist_lock = NULL;
+	mlist_per_page = false;
 	vt_locktable_destroy(hash_lock);
 	hash_lock = NULL;
 	kmem_cache_destroy(hment_cache);

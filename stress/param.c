@@ -243,6 +243,11 @@ vt_param_apply(const struct vt_param *o, void *block, const char *val)
 			*(uint64_t *)p = VT_PARAM_AUTO;
 			return (0);
 		}
+		if ((o->flags & VT_PF_PAGE) && o->kind == VT_P_U64 &&
+		    val != NULL && strcmp(val, "page") == 0) {
+			*(uint64_t *)p = VT_PARAM_PAGE;
+			return (0);
+		}
 		if (((o->flags & VT_PF_SIZE) ? vt_parse_size(val, &u) :
 		    vt_parse_u64(val, &u)) != 0) {
 			vt_usage_err("--%s %s: not a number%s", o->name,
@@ -394,6 +399,9 @@ vt_param_format(const struct vt_param *o, const void *block, char *buf,
 		if ((o->flags & VT_PF_AUTO) &&
 		    *(const uint64_t *)p == VT_PARAM_AUTO)
 			snprintf(buf, len, "auto");
+		else if ((o->flags & VT_PF_PAGE) &&
+		    *(const uint64_t *)p == VT_PARAM_PAGE)
+			snprintf(buf, len, "page");
 		else
 			snprintf(buf, len, "%" PRIu64, *(const uint64_t *)p);
 		return;
@@ -463,6 +471,9 @@ vt_param_json(const struct vt_param *d, const void *block)
 		if ((d->flags & VT_PF_AUTO) &&
 		    *(const uint64_t *)p == VT_PARAM_AUTO)
 			return (json_object_new_string("auto"));
+		if ((d->flags & VT_PF_PAGE) &&
+		    *(const uint64_t *)p == VT_PARAM_PAGE)
+			return (json_object_new_string("page"));
 		return (json_object_new_uint64(*(const uint64_t *)p));
 	case VT_P_DBL:
 	case VT_P_PROB:

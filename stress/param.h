@@ -41,6 +41,9 @@ enum vt_param_kind {
 #define VT_PF_TIME	0x10
 
 #define VT_PARAM_AUTO	UINT64_MAX
+/* VT_P_U64 that also takes "page" (a lock per page; stored as VT_PARAM_PAGE). */
+#define VT_PF_PAGE	0x20
+#define VT_PARAM_PAGE	(UINT64_MAX - 1)
 
 /* One value of a VT_P_ENUM: "name" or "name|alias|alias". */
 struct vt_param_choice {

@@ -55,7 +55,8 @@ static const struct vt_param hat_params[] = {
 	 */
 	{ "mlist-locks", 0, VT_P_U64, OFF(mlist_locks), 1, 1 << 20, "N",
 	    "mlist_lock table size (MLIST_NUM_LOCK), power of two; auto: "
-	    "2048 (avl) or 256 (chain)", VT_PF_SIZE | VT_PF_AUTO, 0, "auto" },
+	    "2048 (avl) or 256 (chain); page: one lock per page",
+	    VT_PF_SIZE | VT_PF_AUTO | VT_PF_PAGE, 0, "auto" },
 	{ "hash-locks", 0, VT_P_U64, OFF(hash_locks), 1, 1 << 20, "N",
 	    "hash_lock table size (HASH_NUM_LOCK), power of two; auto: "
 	    "2048 (avl) or 256 (chain)", VT_PF_SIZE | VT_PF_AUTO, 0, "auto" },
@@ -130,7 +131,7 @@ hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 		return (-1);
 	}
 
-	if (o->mlist_locks != VT_PARAM_AUTO &&
+	if (o->mlist_locks != VT_PARAM_AUTO && o->mlist_locks != VT_PARAM_PAGE &&
 	    (o->mlist_locks & (o->mlist_locks - 1)) != 0) {
 		snprintf(err, errlen, "--mlist-locks %" PRIu64 ": not a power "
 		    "of two", o->mlist_locks);
@@ -162,7 +163,9 @@ hat_boot(const struct vt_config *c, char *err, size_t errlen)
 	hat_params_default(&hp);
 	hp.hment_rev = o->hment_rev;
 	hat_params_rev_locks(&hp);	/* "auto": the revision's own sizes */
-	if (o->mlist_locks != VT_PARAM_AUTO)
+	if (o->mlist_locks == VT_PARAM_PAGE)
+		hp.mlist_locks = VT_HAT_MLIST_PER_PAGE;
+	else if (o->mlist_locks != VT_PARAM_AUTO)
 		hp.mlist_locks = (uint32_t)o->mlist_locks;
 	if (o->hash_locks != VT_PARAM_AUTO)
 		hp.hash_locks = (uint32_t)o->hash_locks;

@@ -1,11 +1,13 @@
 #!/bin/sh
 # hat_defaults.sh VMTORTURE - TAP: the hment lock tables take each hment.c
 # revision's own sizes unless given (2007 AVL: 2048/2048, 2006 chain:
-# 256/256), and a given size wins over the revision's default.
+# 256/256), a given size wins over the revision's default, and
+# --mlist-locks page gives one lock per frame (pages rounded up to a power
+# of two); only mlist_lock has a per-page mode.
 V=${1:?usage: hat_defaults.sh PATH-TO-VMTORTURE}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hat_defaults.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-echo "1..4"
+echo "1..7"
 n=0
 check() {	# want_mlist want_hash run-options...
 	wm=$1; wh=$2; shift 2
@@ -25,3 +27,15 @@ check 2048 2048 --hment-hash avl
 check 256 256 --hment-hash chain
 check 1024 256 --hment-hash chain --mlist-locks 1024
 check 2048 64 --hment-hash avl --hash-locks 64
+check 65536 2048 --hment-hash avl --mlist-locks page
+check 8192 256 --hment-hash chain --mlist-locks page --pages 5000
+n=$((n + 1))
+"$V" run map-unmap --ops 200 --seed 1 -q --hash-locks page >"$T/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ] &&
+    grep -q -- '--hash-locks page' "$T/out"; then
+	echo "ok $n - --hash-locks page: one-line usage error, exit 2"
+else
+	echo "not ok $n - --hash-locks page: exit $rc"
+	sed 's/^/# /' "$T/out" | tail -n 5
+fi
