@@ -309,12 +309,6 @@ mutex_exit(kmutex_t *m)
 	vt_sched_point_at(VT_SP_UNLOCK, m, __builtin_return_address(0));
 }
 
-bool
-vt_mutex_held(const kmutex_t *m)
-{
-	return (VT_PEEK(m->m_owner) == vt_curthread());
-}
-
 kthread_t *
 vt_mutex_owner(const kmutex_t *m)
 {

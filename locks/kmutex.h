@@ -68,8 +68,16 @@ void mutex_enter(kmutex_t *m);
 void mutex_exit(kmutex_t *m);
 /* Non-zero if acquired.  Panics if the back end cannot try-lock. */
 int mutex_tryenter(kmutex_t *m);
-/* True if the calling kthread owns m. */
-bool vt_mutex_held(const kmutex_t *m);
+/*
+ * True if the calling kthread owns m.  Inline: every MUTEX_HELD() assertion
+ * of the port calls it, several per HAT operation.
+ */
+static inline bool
+vt_mutex_held(const kmutex_t *m)
+{
+	return (__atomic_load_n(&m->m_owner, __ATOMIC_RELAXED) ==
+	    vt_curthread());
+}
 /* Current owner (diagnostics; racy by nature). */
 kthread_t *vt_mutex_owner(const kmutex_t *m);
 /* "mlist_lock[37]" into buf (returns buf). */
