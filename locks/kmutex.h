@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <ck_spinlock.h>
 
+#include "atomic.h"
 #include "kthread.h"
 
 struct vt_lock_class;
@@ -75,8 +76,7 @@ int mutex_tryenter(kmutex_t *m);
 static inline bool
 vt_mutex_held(const kmutex_t *m)
 {
-	return (__atomic_load_n(&m->m_owner, __ATOMIC_RELAXED) ==
-	    vt_curthread());
+	return (VT_PEEK(m->m_owner) == vt_curthread());
 }
 /* Current owner (diagnostics; racy by nature). */
 kthread_t *vt_mutex_owner(const kmutex_t *m);

@@ -164,6 +164,39 @@ static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
 /*
+ * A bench process: as initialised, its hat allocated (returned).  Takes
+ * and drops as's a_lock.
+ */
+static hat_t *
+as_create(struct as *as, const char *name, uint32_t id)
+{
+	memset(as, 0, sizeof (*as));
+	rw_init(&as->a_lock, name, 0, NULL);
+	as->a_id = id;
+	rw_enter(&as->a_lock, RW_WRITER);
+	as->a_hat = hat_alloc(as);
+	rw_exit(&as->a_lock);
+	return (as->a_hat);
+}
+
+/*
+ * Tears down as_create()'s process and its mappings.  Takes and drops
+ * a_lock.
+ */
+static void
+as_destroy(struct as *as)
+{
+	rw_enter(&as->a_lock, RW_WRITER);
+	hat_free_start(as->a_hat);
+	hat_unload(as->a_hat, (caddr_t)BENCH_VA, BENCH_GAP + BENCH_SEG,
+	    HAT_UNLOAD_UNMAP);
+	hat_free_end(as->a_hat);
+	as->a_hat = NULL;
+	rw_exit(&as->a_lock);
+	rw_destroy(&as->a_lock);
+}
+
+/*
  * Boots the bench machine; lockstat: every mutex gets a --lockstat record,
  * timing one hold in hold_every.
  */
@@ -184,20 +217,8 @@ bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 	vt_machine_init(BENCH_PAGES, BENCH_PAGES / 64);
 	vt_hatstats_init(3);
 	hat_init(&hp);
-	memset(&bench_as, 0, sizeof (bench_as));
-	rw_init(&bench_as.a_lock, "bench as", 0, NULL);
-	bench_as.a_id = 1;
-	rw_enter(&bench_as.a_lock, RW_WRITER);
-	bench_hat = hat_alloc(&bench_as);
-	bench_as.a_hat = bench_hat;
-	rw_exit(&bench_as.a_lock);
-	memset(&bench_as2, 0, sizeof (bench_as2));
-	rw_init(&bench_as2.a_lock, "bench as2", 0, NULL);
-	bench_as2.a_id = 2;
-	rw_enter(&bench_as2.a_lock, RW_WRITER);
-	bench_hat2 = hat_alloc(&bench_as2);
-	bench_as2.a_hat = bench_hat2;
-	rw_exit(&bench_as2.a_lock);
+	bench_hat = as_create(&bench_as, "bench as", 1);
+	bench_hat2 = as_create(&bench_as2, "bench as2", 2);
 	for (int i = 0; i < BENCH_NDATA; i++) {
 		bench_page[i] = vt_frame_alloc(VT_FRAME_DATA);
 		VERIFY(bench_page[i] != NULL);
@@ -231,22 +252,8 @@ bench_boot(uint32_t table_size, bool lockstat)
 static void
 bench_shutdown(void)
 {
-	rw_enter(&bench_as.a_lock, RW_WRITER);
-	hat_free_start(bench_hat);
-	hat_unload(bench_hat, (caddr_t)BENCH_VA, BENCH_GAP + BENCH_SEG,
-	    HAT_UNLOAD_UNMAP);
-	hat_free_end(bench_hat);
-	bench_as.a_hat = NULL;
-	rw_exit(&bench_as.a_lock);
-	rw_destroy(&bench_as.a_lock);
-	rw_enter(&bench_as2.a_lock, RW_WRITER);
-	hat_free_start(bench_hat2);
-	hat_unload(bench_hat2, (caddr_t)BENCH_VA, BENCH_GAP + BENCH_SEG,
-	    HAT_UNLOAD_UNMAP);
-	hat_free_end(bench_hat2);
-	bench_as2.a_hat = NULL;
-	rw_exit(&bench_as2.a_lock);
-	rw_destroy(&bench_as2.a_lock);
+	as_destroy(&bench_as);
+	as_destroy(&bench_as2);
 	for (int i = 0; i < BENCH_NDATA; i++)
 		vt_frame_free(bench_page[i]);
 	vt_frame_free(bench_anchor);
