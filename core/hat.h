@@ -37,6 +37,7 @@ typedef struct hat {
 	htable_t	**hat_ht_hash;	/* bucket heads; htable_mutex[bucket] */
 	htable_t	*hat_ht_cached;	/* hat_mutex; racy emptiness test (VT_RACY) */
 	uint32_t	hat_id;		/* PORT: identity used in HTABLE_HASH; immutable */
+	uint32_t	hat_rcu_pending; /* PORT: --htable-lookup rcu: our tables in the limbo; atomics */
 } hat_t;
 
 #define HAT_FREEING	0x0001
@@ -113,11 +114,19 @@ void hat_exit(hat_t *hat);
 /*
  * PORT: counters the harness adds (not in the kernel's struct):
  * vt_tlb_inval counts hat_tlb_inval calls, vt_tlb_xcall_waits the waits
- * for a simulated CPU's walk.
+ * for a simulated CPU's walk; vt_rcu_* count --htable-lookup rcu: walks
+ * in a read section, restarts after meeting a dying table, walks that
+ * gave up for the bucket mutex, tables sent to the limbo and grace periods
+ * waited for.
  */
 #define VT_HATSTATS_PORT(X) \
 	X(vt_tlb_inval) \
-	X(vt_tlb_xcall_waits)
+	X(vt_tlb_xcall_waits) \
+	X(vt_rcu_lookups) \
+	X(vt_rcu_restarts) \
+	X(vt_rcu_fallbacks) \
+	X(vt_rcu_deferred) \
+	X(vt_rcu_grace_periods)
 
 struct hatstats {
 #define VT_HATSTAT_MEMBER(f)	ulong_t f;

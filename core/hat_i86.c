@@ -320,6 +320,7 @@ hat_init(const struct vt_hat_params *p)
 	khat->hat_ht_hash = kmem_cache_alloc(hat_hash_cache, KM_SLEEP);
 	memset(khat->hat_ht_hash, 0, mmu.hash_cnt * sizeof (htable_t *));
 	khat->hat_ht_cached = NULL;
+	khat->hat_rcu_pending = 0;
 	khat->hat_htable = NULL;
 	kas.a_hat = khat;
 	rw_exit(&kas.a_lock);
@@ -422,6 +423,7 @@ hat_alloc(struct as *as)
 	/* The top-level table (htable_create finds hat_htable still NULL). */
 	hat->hat_htable = NULL;
 	hat->hat_ht_cached = NULL;
+	hat->hat_rcu_pending = 0;
 	ht = htable_create(hat, (uintptr_t)0, TOP_LEVEL(hat), NULL);
 	hat->hat_htable = ht;
 

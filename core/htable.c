@@ -35,8 +35,10 @@
 
 #include "hat.h"
 #include "hment.h"
+#include "htable_rcu.h"
 #include "page.h"
 #include "../base/inject.h"
+#include "../locks/rcu.h"
 
 kmem_cache_t *htable_cache;
 
@@ -91,6 +93,8 @@ static uint32_t htable_steal_rotor = 0;	/* atomics */
 
 /* Forward declarations (definitions further down). */
 static void htable_free(htable_t *);
+static void htable_rcu_flush(htable_t *);
+static void htable_rcu_revive(htable_t *, uint_t);
 static void x86pte_zero(htable_t *, uint_t, uint_t);
 static x86pte_t x86pte_cas(htable_t *, uint_t, x86pte_t, x86pte_t);
 static void link_ptp(htable_t *, htable_t *, uintptr_t);
@@ -152,11 +156,48 @@ static inline int16_t busy_of(const htable_t *ht)
 	return VT_RACY_LOAD(ht->ht_busy);
 }
 
-/* Bucket mutex of ht held on entry. */
+/*
+ * Bucket mutex of ht held on entry.
+ * PORT: with --htable-lookup rcu, lock-free walkers raise ht_busy by CAS
+ * (htable_rcu.c), so a change under the mutex must be an atomic add too.
+ */
 static inline void busy_add(htable_t *ht, int d)
 {
 	ASSERT(bucket_held(bucket_of(ht)));
-	VT_RACY_STORE(ht->ht_busy, (int16_t)(busy_of(ht) + d));
+	if (vt_htable_rcu)
+		(void) __atomic_add_fetch(&ht->ht_busy, (int16_t)d,
+		    __ATOMIC_ACQ_REL);
+	else
+		VT_RACY_STORE(ht->ht_busy, (int16_t)(busy_of(ht) + d));
+}
+
+/*
+ * PORT: --htable-lookup rcu.  Bucket mutex of ht held on entry.  The
+ * kernel decides "ht_busy is only our hold (ours), so the table may go"
+ * under the bucket mutex, which every other holder must take first; here a
+ * lock-free walker may raise ht_busy at any moment, so the decision is a
+ * CAS from ours to HT_BUSY_DEAD.  False: a walker got in first and the
+ * table stays.  Without rcu it is always true and changes nothing.
+ */
+static inline bool busy_kill(htable_t *ht, int16_t ours)
+{
+	int16_t b = ours;
+
+	ASSERT(bucket_held(bucket_of(ht)));
+	if (!vt_htable_rcu)
+		return true;
+	return __atomic_compare_exchange_n(&ht->ht_busy, &b, HT_BUSY_DEAD,
+	    false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/*
+ * A chain link that a lock-free walker may be reading (--htable-lookup
+ * rcu): a release store, so a walker that loads the new value also sees
+ * everything written before it (the new table's fields, a dead ht_busy).
+ */
+static inline void link_set(htable_t **linkp, htable_t *v)
+{
+	__atomic_store_n(linkp, v, __ATOMIC_RELEASE);
 }
 
 static inline int16_t valid_of(const htable_t *ht)
@@ -186,7 +227,7 @@ static void hash_insert(hat_t *hat, uint_t h, htable_t *ht)
 	ht->ht_next = head;
 	if (head != NULL)
 		head->ht_prev = ht;
-	hat->hat_ht_hash[h] = ht;
+	link_set(&hat->hat_ht_hash[h], ht);	/* publishes ht */
 }
 
 static void hash_remove(hat_t *hat, uint_t h, htable_t *ht)
@@ -197,9 +238,9 @@ static void hash_remove(hat_t *hat, uint_t h, htable_t *ht)
 		nx->ht_prev = pv;
 	if (pv == NULL) {
 		ASSERT(hat->hat_ht_hash[h] == ht);
-		hat->hat_ht_hash[h] = nx;
+		link_set(&hat->hat_ht_hash[h], nx);
 	} else {
-		pv->ht_next = nx;
+		link_set(&pv->ht_next, nx);
 	}
 }
 
@@ -450,7 +491,7 @@ static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 				htable_enter(h);
 			if (!VT_INJECT(HTABLE_STEAL_ACTIVE_NO_RECHECK) &&
 			    (valid_of(ht) != 0 || lockcnt_of(ht) != 0 ||
-			    busy_of(ht) != 1)) {
+			    busy_of(ht) != 1 || !busy_kill(ht, 1))) {
 				busy_add(ht, -1);
 				continue;
 			}
@@ -464,7 +505,7 @@ static void htable_steal_active(hat_t *hat, uint_t cnt, uint_t threshold,
 			 * One table per bucket visit; the parent's hold is
 			 * dropped once the bucket mutex is down.
 			 */
-			ht->ht_next = *list;
+			link_set(&ht->ht_next, *list);	/* a walker may be on ht */
 			*list = ht;
 			*stolen += 1;
 			break;
@@ -579,9 +620,20 @@ static htable_t *htable_steal(uint_t cnt, boolean_t reap)
 			hat_exit(hat);
 
 			/* From pass 1 on, strip tables still in use too. */
-			if (stolen < cnt && pass > 0)
+			if (stolen < cnt && pass > 0) {
+				uint_t had = stolen;
+
 				htable_steal_active(hat, cnt, threshold,
 				    &stolen, &list);
+				/*
+				 * PORT: --htable-lookup rcu.  The stripped
+				 * tables are dead; nobody may touch them
+				 * (the reap's detach below, reuse) before
+				 * a grace period.
+				 */
+				if (vt_htable_rcu && stolen != had)
+					htable_rcu_revive(list, stolen - had);
+			}
 
 			/*
 			 * The reaper frees what we return after we let go of
@@ -638,6 +690,9 @@ void htable_reap(void *handle)
 
 	(void) handle;
 	HATSTAT_INC(hs_reap_attempts);
+	/* PORT: --htable-lookup rcu: what the limbo holds is reclaimable. */
+	if (vt_htable_rcu && VT_RACY_LOAD(htable_rcu_limbo_cnt) != 0)
+		htable_rcu_barrier();
 	if (!VT_RACY_LOAD(can_steal_post_boot))
 		return;
 
@@ -742,6 +797,13 @@ static htable_t *htable_alloc(hat_t *hat, uintptr_t vaddr, level_t level,
 	 * This may spin for a while when memory is really tight.
 	 */
 	while (ht == NULL && VT_RACY_LOAD(can_steal_post_boot)) {
+		/*
+		 * PORT: --htable-lookup rcu.  Tables waiting out a grace
+		 * period are free ones in all but name: let them go first,
+		 * or a short limbo that never fills would be lost to us.
+		 */
+		if (vt_htable_rcu && VT_RACY_LOAD(htable_rcu_limbo_cnt) != 0)
+			htable_rcu_barrier();
 		kmem_reap();
 		ht = htable_steal(1, B_FALSE);
 		HATSTAT_INC(hs_steals);
@@ -813,8 +875,18 @@ static void htable_free(htable_t *ht)
 {
 	hat_t *owner = ht->ht_hat;
 	boolean_t cache = B_FALSE;
+	htable_t *batch;
 
 	ASSERT(no_bucket_held());
+	/*
+	 * PORT: --htable-lookup rcu.  A table that was hashed waits for a
+	 * grace period first (htable_rcu.c); a full limbo is flushed here.
+	 */
+	if (vt_htable_rcu && busy_of(ht) == HT_BUSY_DEAD) {
+		if ((batch = htable_rcu_defer(ht)) != NULL)
+			htable_rcu_flush(batch);
+		return;
+	}
 	if (owner != NULL && (ht->ht_flags & HTABLE_SHARED_PFN) == 0) {
 		cache = VT_RACY_LOAD(use_boot_reserve) ||
 		    ((hatflags_of(owner) & HAT_FREEING) == 0 &&
@@ -846,6 +918,62 @@ static void htable_free(htable_t *ht)
 	}
 }
 
+/*
+ * PORT: --htable-lookup rcu.  No lock held on entry (the caller may hold
+ * mutexes no walker takes).  Waits for a grace period, then frees every
+ * table of batch (a detached limbo, linked by ht_rcu_next) the way
+ * htable_free would have, and lets each owner's hat go again.
+ */
+static void htable_rcu_flush(htable_t *batch)
+{
+	htable_t *ht, *next;
+	hat_t *owner;
+
+	ASSERT(no_bucket_held());
+	vt_rcu_synchronize();
+	HATSTAT_INC(vt_rcu_grace_periods);
+	for (ht = batch; ht != NULL; ht = next) {
+		next = ht->ht_rcu_next;
+		owner = ht->ht_hat;
+		ht->ht_rcu_next = NULL;
+		VT_RACY_STORE(ht->ht_busy, 0);	/* no walker can see it now */
+		htable_free(ht);
+		if (owner != NULL)
+			atomic_dec_32(&owner->hat_rcu_pending);
+	}
+}
+
+/*
+ * PORT: --htable-lookup rcu.  No lock held on entry.  The first n tables
+ * of list were just stripped (dead, unhashed): wait for a grace period so
+ * that no walker still looks at them, then make them plain free tables.
+ */
+static void htable_rcu_revive(htable_t *list, uint_t n)
+{
+	ASSERT(no_bucket_held());
+	vt_rcu_synchronize();
+	HATSTAT_INC(vt_rcu_grace_periods);
+	for (; list != NULL && n > 0; list = list->ht_next, n--) {
+		ASSERT(busy_of(list) == HT_BUSY_DEAD);
+		VT_RACY_STORE(list->ht_busy, 0);
+	}
+}
+
+/*
+ * PORT: --htable-lookup rcu.  No lock held on entry.  Flushes the limbo
+ * now; when another thread has just taken it, waits a grace period, after
+ * which that thread's flush is under way.
+ */
+void htable_rcu_barrier(void)
+{
+	htable_t *batch = htable_rcu_take();
+
+	if (batch != NULL)
+		htable_rcu_flush(batch);
+	else
+		vt_rcu_synchronize();
+}
+
 /* Port of htable_purge_hat() (htable.c 2015).
  *
  * Free a hat's cached tables; when the hat is being destroyed
@@ -873,6 +1001,13 @@ void htable_purge_hat(hat_t *hat)
 		atomic_dec_32(&htable_dont_cache);
 		return;
 	}
+
+	/*
+	 * PORT: --htable-lookup rcu.  Tables of ours still in the limbo go
+	 * before the hat does (with HAT_FREEING set, none is cached again).
+	 */
+	while (VT_RACY_LOAD(hat->hat_rcu_pending) != 0)
+		htable_rcu_barrier();
 
 	/* Exiting hat: no other thread can reach it any more. */
 	while ((ht = VT_RACY_LOAD(hat->hat_ht_cached)) != NULL) {
@@ -976,7 +1111,6 @@ void htable_release(htable_t *ht)
 				 */
 				ASSERT(shared == NULL);
 				shared = ht->ht_shares;
-				HATSTAT_INC(hs_htable_unshared);
 			} else if ((hatflags_of(hat) & HAT_FREEING) != 0) {
 				/* An exiting hat is torn down in bulk later. */
 				break;
@@ -988,6 +1122,13 @@ void htable_release(htable_t *ht)
 				 */
 				break;
 			}
+			/* PORT: a lock-free walker may have a hold by now. */
+			if (!busy_kill(ht, 1)) {
+				shared = NULL;
+				break;
+			}
+			if (shared != NULL)
+				HATSTAT_INC(hs_htable_unshared);
 
 			/* Detach from the parent and the hash, then free. */
 			higher = ht->ht_parent;
@@ -1024,6 +1165,14 @@ htable_t *htable_lookup(hat_t *hat, uintptr_t vaddr, level_t level)
 		base = vaddr & LEVEL_MASK(level + 1);
 
 	hv = HTABLE_HASH(hat, base, level);
+	/* PORT: --htable-lookup rcu walks without the mutex (htable_rcu.c). */
+	if (vt_htable_rcu) {
+		int gave_up;
+
+		ht = htable_lookup_rcu(hat, base, level, hv, &gave_up);
+		if (ht != NULL || !gave_up)
+			return ht;
+	}
 	htable_enter(hv);
 	for (ht = hat->hat_ht_hash[hv]; ht != NULL; ht = ht->ht_next) {
 		if (ht->ht_vaddr == base && ht->ht_level == level &&
@@ -1341,6 +1490,7 @@ void htable_init(uint32_t nlocks)
 	VT_POKE(ptable_cnt, 0);
 	VT_POKE(htable_next_id, 0);
 	VT_POKE(htable_steal_rotor, 0);
+	htable_rcu_init();
 	htable_cache = kmem_cache_create("htable_t", sizeof (htable_t), 0,
 	    NULL, NULL, htable_reap, NULL, NULL, KMC_NOHASH);
 }
@@ -1354,6 +1504,9 @@ void htable_fini(void)
 {
 	htable_t *ht;
 
+	/* Every hat is gone, and with it its tables in the limbo. */
+	htable_rcu_fini();
+	VT_POKE(vt_htable_rcu, 0);
 	while ((ht = htable_reserve_pool) != NULL) {
 		htable_reserve_pool = ht->ht_next;
 		kmem_cache_free(htable_cache, ht);

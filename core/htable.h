@@ -31,6 +31,7 @@ typedef struct htable {
 	struct htable	*ht_parent;	/* table holding our PTP; set at create */
 	struct htable	*ht_shares;	/* HTABLE_SHARED_PFN: the ISM table we borrow */
 	uint64_t	ht_id;		/* PORT: identity for ordering/hashing (not the address) */
+	struct htable	*ht_rcu_next;	/* PORT: --htable-lookup rcu limbo link; htable_rcu_mutex */
 } htable_t;
 
 #define HTABLE_VLP		0x01
@@ -74,6 +75,23 @@ extern htable_t	*htable_reserve_pool;
 extern kmem_cache_t *htable_cache;
 /* NUM_HTABLE_MUTEX, sized by --htable-locks. */
 extern struct vt_lock_class *htable_mutex;
+
+/*
+ * PORT: --htable-lookup rcu (doc/LOCKING.md, "The RCU htable_lookup").
+ * htable_lookup walks its bucket in an RCU read section and raises ht_busy
+ * with a CAS; whoever unhashes a table first turns its ht_busy from "only
+ * my hold" (1) into HT_BUSY_DEAD under the bucket mutex, and a table that
+ * was hashed waits in the limbo for a grace period before it is cached,
+ * reserved, freed or reused.  Set before hat_init, cleared by hat_fini;
+ * free mode only.
+ */
+#define HT_BUSY_DEAD	INT16_MIN
+extern int	vt_htable_rcu;
+extern kmutex_t	htable_rcu_mutex;		/* the limbo; a leaf */
+extern htable_t	*htable_rcu_limbo;		/* via ht_rcu_next (audit reads it) */
+extern uint_t	htable_rcu_limbo_cnt;		/* racy reads */
+/* Wait out a grace period for every table in the limbo and free them. */
+void htable_rcu_barrier(void);
 
 /* Create caches, lock table (nlocks: power of two) and reserve. */
 void htable_init(uint32_t nlocks);

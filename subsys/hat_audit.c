@@ -13,7 +13,8 @@
  *
  * The walk, in order (each step records what later steps need):
  *   1. the hat list (kernel hat as anchor, then vt_hat_first/vt_hat_next);
- *   2. every hat's hash buckets, its hat_ht_cached list, the htable reserve;
+ *   2. every hat's hash buckets, its hat_ht_cached list, the htable reserve,
+ *      the --htable-lookup rcu limbo;
  *   3. every hashed/cached table: frame tag and ownership, parent PTP, and a
  *      scan of its 512 PTEs (valid count, PTP -> child, leaf frames, the set
  *      of consistent leaf mappings that must be listed);
@@ -360,6 +361,47 @@ walk_htable_reserve(struct audit *a)
 		    "the reserve list holds %" PRIu64 " tables", cnt, n);
 }
 
+/*
+ * --htable-lookup rcu: tables waiting out a grace period.  Each is dead
+ * (HT_BUSY_DEAD), unhashed and empty; it still owns its frame, so it is
+ * recorded like a cached table (a SHARED_PFN one, whose frame is borrowed,
+ * like a reserve entry) and its owner must still be a live hat.
+ */
+static void
+walk_htable_limbo(struct audit *a)
+{
+	htable_t *ht;
+	uint8_t pw;
+	uint64_t n = 0;
+	uint_t cnt = VT_PEEK(htable_rcu_limbo_cnt);
+
+	for (ht = htable_rcu_limbo; ht != NULL; ht = ht->ht_rcu_next) {
+		bool shared = (ht->ht_flags & HTABLE_SHARED_PFN) != 0;
+
+		if (add_rec(a, ht, ht->ht_hat, shared ? WHERE_RESERVE :
+		    WHERE_CACHED, 0, &pw) == UINT32_MAX) {
+			vt_hat_audit_viol(a, pw == WHERE_HASHED ? VT_HAT_CHECK_HT_HASHED :
+			    VT_HAT_CHECK_HTABLE_CONSERVE, "RCU limbo: ht %"
+			    PRIu64 " is also on %s", ht->ht_id, where_name(pw));
+			break;
+		}
+		n++;
+		if (VT_PEEK(ht->ht_busy) != HT_BUSY_DEAD)
+			vt_hat_audit_viol(a, VT_HAT_CHECK_BUSY, "RCU limbo: ht %"
+			    PRIu64 " has ht_busy %d, not dead", ht->ht_id,
+			    (int)VT_PEEK(ht->ht_busy));
+		if (ht->ht_hat == NULL ||
+		    VT_PEEK(ht->ht_hat->hat_rcu_pending) == 0)
+			vt_hat_audit_viol(a, VT_HAT_CHECK_HTABLE_CONSERVE, "RCU "
+			    "limbo: ht %" PRIu64 " has no owner that waits for "
+			    "it", ht->ht_id);
+	}
+	a->nlimbo = n;
+	if (n != cnt)
+		vt_hat_audit_viol(a, VT_HAT_CHECK_RESERVE_CNT, "htable_rcu_limbo_cnt is "
+		    "%u but the limbo holds %" PRIu64 " tables", cnt, n);
+}
+
 /* ------------------------------------------------- 3. table contents */
 
 /* Frame tag and single ownership of a (non-shared) table's frame. */
@@ -703,6 +745,7 @@ vt_hat_audit(struct vt_audit_result *r)
 	for (i = 0; i < a.nhats; i++)
 		walk_hat_tables(&a, a.hats[i]);
 	walk_htable_reserve(&a);
+	walk_htable_limbo(&a);
 	check_tables(&a);
 	check_busy(&a);
 	vt_hat_audit_hment_hash(&a);

@@ -80,7 +80,7 @@ struct audit {
 	size_t		nrecs, recs_cap;
 	struct vt_objmap	tmap;		/* htable_t* -> rec index */
 	struct vt_objmap	vmap;		/* (hat, vaddr, level) -> rec index (hashed) */
-	uint64_t	nhashed, ncached, nreserve_ht;
+	uint64_t	nhashed, ncached, nreserve_ht, nlimbo;
 
 	uint32_t	*frame_owner;	/* pfn -> rec index + 1 (0: none) */
 	uint64_t	owned_frames;	/* frames owned by non-shared tables */

@@ -319,11 +319,13 @@ vt_hat_audit_htable_conserve(struct audit *a)
 	if (htable_cache == NULL)
 		return;
 	outstanding = VT_PEEK(htable_cache->cache_outstanding);
-	if (outstanding != a->nhashed + a->ncached + a->nreserve_ht)
+	if (outstanding != a->nhashed + a->ncached + a->nreserve_ht +
+	    a->nlimbo)
 		vt_hat_audit_viol(a, VT_HAT_CHECK_HTABLE_CONSERVE, "htable_cache has %" PRIu64
 		    " outstanding, but %" PRIu64 " hashed + %" PRIu64
-		    " cached + %" PRIu64 " in reserve", outstanding,
-		    a->nhashed, a->ncached, a->nreserve_ht);
+		    " cached + %" PRIu64 " in reserve + %" PRIu64 " in the RCU "
+		    "limbo", outstanding, a->nhashed, a->ncached,
+		    a->nreserve_ht, a->nlimbo);
 }
 
 /*

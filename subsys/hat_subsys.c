@@ -47,6 +47,13 @@ static const struct vt_param_choice hfix_choices[] = {
 	{ NULL, 0 },
 };
 
+/* htable_lookup's bucket walk (core/htable_rcu.c). */
+static const struct vt_param_choice hlookup_choices[] = {
+	{ "mutex", 0 },
+	{ "rcu", 1 },
+	{ NULL, 0 },
+};
+
 static const struct vt_param hat_params[] = {
 	/*
 	 * "auto": the revision's own MLIST_NUM_LOCK/HASH_NUM_LOCK (2048 for
@@ -94,6 +101,9 @@ static const struct vt_param hat_params[] = {
 	    "candidate fix of a known finding: none, or hment-steal-victim "
 	    "(hment_steal pins its victim's hat with HAT_VICTIM)", 0, 0,
 	    "none", hfix_choices },
+	{ "htable-lookup", 0, VT_P_ENUM, OFF(htable_lookup), 0, 0, "HOW",
+	    "htable_lookup's bucket walk: mutex (the kernel's) or rcu (an RCU "
+	    "read section; free mode only)", 0, 0, "mutex", hlookup_choices },
 };
 
 static const char *const hat_counter_names[] = {
@@ -144,6 +154,16 @@ hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 		return (-1);
 	}
 
+	/*
+	 * A grace period waits for every reader; with all workers on one OS
+	 * thread, a fiber parked inside a read section would never let one end.
+	 */
+	if (o->htable_lookup != 0 && c->sched != VT_SCHED_FREE) {
+		snprintf(err, errlen, "--htable-lookup rcu needs --sched free "
+		    "(the controlled scheduler does not model RCU grace "
+		    "periods)");
+		return (-1);
+	}
 	if (r >= 0 && c->role_override[r] > (int32_t)VT_MMU_MAXCPUS) {
 		snprintf(err, errlen, "--%s %d: at most %u simulated CPUs",
 		    vt_mmu_role.name, c->role_override[r], VT_MMU_MAXCPUS);
@@ -175,6 +195,7 @@ hat_boot(const struct vt_config *c, char *err, size_t errlen)
 	hp.htable_reserve_amount = o->htable_reserve_amount;
 	hp.htable_steal_passes = o->htable_steal_passes;
 	hp.force_steal = (ulong_t)o->force_steal;
+	vt_htable_rcu = o->htable_lookup;	/* before any table is hashed */
 	hat_init(&hp);
 	vt_hat_fix = (uint_t)o->hat_fix;
 

@@ -35,6 +35,7 @@ struct vt_hat_opts {
 	uint32_t	shared_pages;		/* --shared-pages N library pages */
 	uint32_t	va_slots;		/* --va-slots N pages per worker per hat */
 	int		hat_fix;		/* --hat-fix: VT_HAT_FIX_* bits (0: none) */
+	int		htable_lookup;		/* --htable-lookup: 0 mutex, 1 rcu */
 };
 
 /* The HAT's operation kinds (vt_hat_event). */
