@@ -2,7 +2,7 @@
  * htable_rcu.h - the --htable-lookup rcu read path and its limbo, shared by
  * htable.c (which owns every decision to free or steal a table) and
  * htable_rcu.c (the lock-free bucket walk and the limbo list).
- * Internal to the HAT: nothing outside core/htable*.c includes it.
+ * Internal to the HAT: only core/htable*.c and its unit test include it.
  */
 #ifndef VT_CORE_HTABLE_RCU_H
 #define VT_CORE_HTABLE_RCU_H

@@ -24,6 +24,15 @@
 
 #include <stdint.h>
 
+/*
+ * TSan suppressions for liburcu's own code, for __tsan_default_suppressions
+ * (stress/tsan_options.c; unit tests that link no engine define their own).
+ */
+#define	VT_RCU_TSAN_SUPPRESSIONS \
+	"called_from_lib:liburcu-memb.so.8\n" \
+	"called_from_lib:liburcu-common.so.8\n" \
+	"called_from_lib:liburcu-cds.so.8\n"
+
 /* Enter / leave a read section (they nest).  Takes no lock. */
 void vt_rcu_read_lock(void);
 void vt_rcu_read_unlock(void);

@@ -11,6 +11,8 @@
  */
 #include "stress/tsan_options.h"	/* generated (stress/meson.build) */
 
+#include "locks/rcu.h"
+
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define VT_TSAN_BUILD 1
@@ -47,9 +49,7 @@ const char *__tsan_default_suppressions(void);
 const char *
 __tsan_default_suppressions(void)
 {
-	return ("called_from_lib:liburcu-memb.so.8\n"
-	    "called_from_lib:liburcu-common.so.8\n"
-	    "called_from_lib:liburcu-cds.so.8\n");
+	return (VT_RCU_TSAN_SUPPRESSIONS);
 }
 #else
 typedef int vt_tsan_options_unused_t;

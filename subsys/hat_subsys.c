@@ -250,6 +250,7 @@ known_mutex(int i)
 	case 0:	return (&hat_list_lock);
 	case 1:	return (&hment_reserve_mutex);
 	case 2:	return (&htable_reserve_mutex);
+	case 3:	return (&htable_rcu_mutex);
 	default: return (NULL);
 	}
 }

@@ -3,11 +3,12 @@
 # revision's own sizes unless given (2007 AVL: 2048/2048, 2006 chain:
 # 256/256), a given size wins over the revision's default, and
 # --mlist-locks page gives one lock per frame (pages rounded up to a power
-# of two); only mlist_lock has a per-page mode.
+# of two); only mlist_lock has a per-page mode; --htable-lookup rcu is
+# refused in controlled mode.
 V=${1:?usage: hat_defaults.sh PATH-TO-VMTORTURE}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hat_defaults.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-echo "1..7"
+echo "1..9"
 n=0
 check() {	# want_mlist want_hash run-options...
 	wm=$1; wh=$2; shift 2
@@ -39,3 +40,17 @@ else
 	echo "not ok $n - --hash-locks page: exit $rc"
 	sed 's/^/# /' "$T/out" | tail -n 5
 fi
+# --htable-lookup rcu is free mode only: a controlled schedule is refused.
+for sched in random pct; do
+	n=$((n + 1))
+	"$V" run map-unmap --ops 200 --seed 1 -q --sched "$sched" \
+	    --htable-lookup rcu >"$T/out" 2>&1
+	rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ] &&
+	    grep -q -- '--htable-lookup rcu needs --sched free' "$T/out"; then
+		echo "ok $n - --htable-lookup rcu --sched $sched: one-line usage error, exit 2"
+	else
+		echo "not ok $n - --htable-lookup rcu --sched $sched: exit $rc"
+		sed 's/^/# /' "$T/out" | tail -n 5
+	fi
+done
