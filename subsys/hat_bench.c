@@ -8,7 +8,9 @@
  *   (c) two threads mapping and unmapping their own VAs of shared pages in
  *       one hat, with 2048-entry lock tables and with 1-entry tables;
  *   (d) what --lockstat costs: the pair of (b) with every mutex timed
- *       beside the same without, repetitions interleaved.
+ *       beside the same without, repetitions interleaved;
+ *   (e) --htable-lookup rcu against the kernel's bucket mutex: the pair of
+ *       (b) and the two threads of (c), repetitions interleaved.
  * Where a machine is shared, wall time includes the time a thread waited
  * for a CPU: the CPU-time figures (each thread's own clock) and the
  * threads' CPU time over wall time say how much of a two-thread figure
@@ -160,6 +162,7 @@ static hat_t *bench_hat;
 static struct as bench_as2;
 static hat_t *bench_hat2;
 static bool duo_two_hats;	/* set between duo runs only */
+static bool bench_rcu;		/* (e): boot with --htable-lookup rcu */
 static page_t *bench_page[BENCH_NDATA];
 static page_t *bench_anchor;
 
@@ -209,6 +212,7 @@ bench_boot_ls(uint32_t table_size, bool lockstat, uint64_t hold_every)
 	vt_lockstat_hold_mask = hold_every - 1;
 	vt_lockstat_begin();
 
+	vt_htable_rcu = bench_rcu;
 	hat_params_default(&hp);
 	hp.mlist_locks = table_size;
 	hp.hash_locks = table_size;
@@ -505,7 +509,9 @@ vt_bench_main(int argc, char **argv)
 			    "beside its lock floor;\n"
 			    "  (c) two threads mapping and unmapping in one hat, "
 			    "2048-entry over 1-entry lock tables;\n"
-			    "  (d) the pair of (b) with --lockstat on over off.\n"
+			    "  (d) the pair of (b) with --lockstat on over off;\n"
+			    "  (e) (b) and (c) with --htable-lookup rcu over the "
+			    "bucket mutex.\n"
 			    "  --seconds S   measuring time of each figure, "
 			    "(0, 3600] [2]\n"
 			    "  --lock NAME   lock back end [pthread]\n"
@@ -536,7 +542,7 @@ vt_bench_main(int argc, char **argv)
 	vt_lock_select(ops);
 
 	if (out.bo_tap)
-		printf("1..34\n");
+		printf("1..40\n");
 	printf("%svmtorture bench --seconds %g --lock %s (median of %d "
 	    "repetitions)\n", out.bo_tap ? "# " : "", secs, ops->name, BENCH_REPS);
 
@@ -712,6 +718,42 @@ vt_bench_main(int argc, char **argv)
 		    vt_bench_median(vr, BENCH_REPS), "x");
 		fig("--lockstat cost: on / off (median of ratios, goal <= "
 		    "1.10)", vt_bench_median(vrs, BENCH_REPS), "x");
+	}
+
+	/* (e) htable_lookup under RCU and under its bucket mutex, alternating. */
+	{
+		double pm[BENCH_REPS], pr[BENCH_REPS], rp[BENCH_REPS],
+		    dm[BENCH_REPS], dr[BENCH_REPS], rd[BENCH_REPS];
+
+		for (int i = 0; i < BENCH_REPS; i++) {
+			for (int r = 0; r < 2; r++) {
+				struct duo_result d;
+
+				bench_rcu = r == 1;
+				bench_boot(2048, false);
+				(void) time_pairs(rep / 8);
+				(void) time_pairs(rep / 4);
+				d = time_duo(rep / 4);
+				(r ? pr : pm)[i] = pairs_cpu_ns;
+				(r ? dr : dm)[i] = d.pairs_per_s;
+				bench_shutdown();
+			}
+			rp[i] = pm[i] > 0 ? pr[i] / pm[i] : 0;
+			rd[i] = dm[i] > 0 ? dr[i] / dm[i] : 0;
+		}
+		bench_rcu = false;
+		fig("pair, htable_lookup under its bucket mutex (CPU ns)",
+		    vt_bench_median(pm, BENCH_REPS), "ns");
+		fig("pair, --htable-lookup rcu (CPU ns)",
+		    vt_bench_median(pr, BENCH_REPS), "ns");
+		fig("pair: rcu / mutex (median of ratios)",
+		    vt_bench_median(rp, BENCH_REPS), "x");
+		fig("2 threads, 2048-entry, mutex lookup", vt_bench_median(dm,
+		    BENCH_REPS), "pairs/s");
+		fig("2 threads, 2048-entry, --htable-lookup rcu",
+		    vt_bench_median(dr, BENCH_REPS), "pairs/s");
+		fig("2 threads: rcu / mutex throughput (median of ratios)",
+		    vt_bench_median(rd, BENCH_REPS), "x");
 	}
 	return (VT_EXIT_PASS);
 }
