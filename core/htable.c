@@ -1131,8 +1131,8 @@ void htable_release(htable_t *ht)
 				HATSTAT_INC(hs_htable_unshared);
 
 			/* Detach from the parent and the hash, then free. */
+			ASSERT(ht->ht_parent != NULL);
 			higher = ht->ht_parent;
-			ASSERT(higher != NULL);
 			unlink_ptp(higher, ht, va);
 			hash_remove(hat, hv, ht);
 			htable_exit(hv);
