@@ -9,6 +9,7 @@
 #include "hat_pte.h"
 #include "page.h"
 #include "htable.h"
+#include "segkmem.h"
 
 struct hat;
 
@@ -61,11 +62,11 @@ extern kmutex_t		hat_list_lock;
 extern kcondvar_t	hat_list_cv;
 
 /*
- * Reserve rules (digest §2.5).
- * PORT: the kernel's USE_HAT_RESERVES() also has vmem_is_populator(), and its
- * t_hatdepth exceeds 1 when kmem, growing a slab, maps the page into the
- * kernel hat from inside a HAT operation.  The simulated kmem never calls the
- * HAT, so after boot this is false and the reserve-only branches of
+ * Reserve rules (digest §2.5).  t_hatdepth exceeds 1 when kmem, growing a
+ * slab, maps the page into the kernel hat from inside a HAT operation, and
+ * vmem_is_populator() while vmem maps its own span page: both happen only
+ * with --segkmem on (core/segkmem.h).  Without it the simulated kmem never
+ * calls the HAT, and after boot the reserve-only branches of
  * hment_alloc/hment_free/htable_alloc/htable_free are unreachable (see
  * doc/hat-fidelity.md).
  */
@@ -73,7 +74,7 @@ extern uint_t use_boot_reserve;
 extern uint_t can_steal_post_boot;
 #define USE_HAT_RESERVES() \
 	(VT_RACY_LOAD(use_boot_reserve) || curthread->t_hatdepth > 1 || \
-	panicstr != NULL)
+	panicstr != NULL || vmem_is_populator())
 
 /*
  * Candidate fixes for findings (README "Known findings"), off by default,
@@ -117,7 +118,10 @@ void hat_exit(hat_t *hat);
  * for a simulated CPU's walk; vt_rcu_* count --htable-lookup rcu: walks
  * in a read section, restarts after meeting a dying table, walks that
  * gave up for the bucket mutex, tables sent to the limbo and grace periods
- * waited for.
+ * waited for; vt_kas_* the slab pages --segkmem on maps into and unmaps
+ * from the kernel hat, vt_vmem_populates the loads made as vmem's populator;
+ * vt_hm_reserve_mode / vt_ht_reserve_mode count hment_alloc and
+ * htable_alloc calls after boot that found USE_HAT_RESERVES() true.
  */
 #define VT_HATSTATS_PORT(X) \
 	X(vt_tlb_inval) \
@@ -126,7 +130,12 @@ void hat_exit(hat_t *hat);
 	X(vt_rcu_restarts) \
 	X(vt_rcu_fallbacks) \
 	X(vt_rcu_deferred) \
-	X(vt_rcu_grace_periods)
+	X(vt_rcu_grace_periods) \
+	X(vt_kas_loads) \
+	X(vt_kas_unloads) \
+	X(vt_vmem_populates) \
+	X(vt_hm_reserve_mode) \
+	X(vt_ht_reserve_mode)
 
 struct hatstats {
 #define VT_HATSTAT_MEMBER(f)	ulong_t f;

@@ -359,6 +359,8 @@ hat_fini(void)
 
 	if (khat == NULL)
 		return;
+	/* --segkmem on: the slab pages leave kas while the HAT still works. */
+	segkmem_fini();
 	while ((hat = khat->hat_next) != NULL) {
 		VT_RACY_STORE(hat->hat_flags,
 		    (uint16_t)(VT_RACY_LOAD(hat->hat_flags) | HAT_FREEING));

@@ -276,6 +276,9 @@ hment_alloc(void)
 	} else {
 		use_reserves = USE_HAT_RESERVES();
 	}
+	/* PORT: counts what only HAT recursion (--segkmem on) makes happen. */
+	if (use_reserves && !VT_RACY_LOAD(use_boot_reserve))
+		HATSTAT_INC(vt_hm_reserve_mode);
 
 	/*
 	 * Normal case: kmem.  While the reserve is short, keep allocating and
@@ -800,9 +803,10 @@ hment_init(int revision, uint32_t hash_size, uint32_t mlist_locks,
 	hment_revision = revision;
 	hment_hash_entries = hash_size;
 
-	/* PORT: no arena (hat_memload_arena) in userspace. */
+	/* The kernel's arena; with --segkmem on the cache grows slabs in kas. */
 	hment_cache = kmem_cache_create("hment_t", sizeof (hment_t), 0,
-	    NULL, NULL, NULL, NULL, NULL, KMC_NOHASH | KMC_NODEBUG);
+	    NULL, NULL, NULL, NULL, vt_segkmem ? &hat_memload_arena : NULL,
+	    KMC_NOHASH | KMC_NODEBUG);
 
 	hment_table = kmem_zalloc(hment_hash_entries * sizeof (*hment_table),
 	    KM_SLEEP);

@@ -721,8 +721,12 @@ static htable_t *htable_alloc_struct(int kmflags)
 {
 	htable_t *ht;
 
-	if (USE_HAT_RESERVES())
+	if (USE_HAT_RESERVES()) {
+		/* PORT: counts what only HAT recursion (--segkmem on) does. */
+		if (!VT_RACY_LOAD(use_boot_reserve))
+			HATSTAT_INC(vt_ht_reserve_mode);
 		return htable_get_reserve();
+	}
 
 	/*
 	 * While the reserve is short, each table kmem gives us goes to the
@@ -1492,7 +1496,8 @@ void htable_init(uint32_t nlocks)
 	VT_POKE(htable_steal_rotor, 0);
 	htable_rcu_init();
 	htable_cache = kmem_cache_create("htable_t", sizeof (htable_t), 0,
-	    NULL, NULL, htable_reap, NULL, NULL, KMC_NOHASH);
+	    NULL, NULL, htable_reap, NULL,
+	    vt_segkmem ? &hat_memload_arena : NULL, KMC_NOHASH);
 }
 
 /*

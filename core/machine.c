@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "sys.h"
+#include "kmem_slab.h"
 #include "../locks/locktable.h"
 #include "../locks/prng.h"
 
@@ -71,8 +72,10 @@ vt_kmem_roundup(size_t size)
 
 /*
  * Stand-in for kmem_cache_create().  Takes kmem_registry_lock.
- * PORT: there is no object cache and no arena; align, the vmem arena and
- * the cflags are accepted for shape.  Objects are 64-byte aligned.
+ * PORT: there is no object cache; align and the cflags are accepted for
+ * shape.  Objects are 64-byte aligned.  The arena matters only when it is
+ * hat_memload_arena and --segkmem is on: the cache then counts slabs that
+ * are kernel pages mapped through the HAT (kmem_slab.c).
  */
 kmem_cache_t *
 kmem_cache_create(const char *name, size_t size, size_t align,
@@ -93,6 +96,7 @@ kmem_cache_create(const char *name, size_t size, size_t align,
 	cp->cache_q = calloc(VT_KMEM_QUARANTINE, sizeof (void *));
 	if (cp->cache_q == NULL)
 		panic("kmem_cache_create(%s): out of host memory", name);
+	vt_kmem_slab_setup(cp, vmp);	/* hat_memload_arena: slabs */
 	pthread_mutex_lock(&kmem_registry_lock);
 	cp->cache_next = kmem_registry;
 	kmem_registry = cp;
@@ -120,6 +124,7 @@ kmem_cache_destroy(kmem_cache_t *cp)
 		if (cp->cache_q[i] != NULL)
 			quarantine_release(cp, cp->cache_q[i]);
 	free(cp->cache_q);
+	vt_kmem_slab_teardown(cp);
 	pthread_mutex_lock(&kmem_registry_lock);
 	for (pp = &kmem_registry; *pp != NULL; pp = &(*pp)->cache_next) {
 		if (*pp == cp) {
@@ -162,6 +167,11 @@ kmem_cache_alloc(kmem_cache_t *cp, int kmflag)
 	void *buf;
 
 	if ((kmflag & KM_NOSLEEP) && vt_kmem_inject(cp)) {
+		__atomic_add_fetch(&cp->cache_fails, 1, __ATOMIC_RELAXED);
+		return (NULL);
+	}
+	/* With --segkmem on, a full cache grows a slab through the HAT. */
+	if (!vt_kmem_slab_reserve(cp, kmflag)) {
 		__atomic_add_fetch(&cp->cache_fails, 1, __ATOMIC_RELAXED);
 		return (NULL);
 	}
@@ -229,6 +239,7 @@ kmem_cache_free(kmem_cache_t *cp, void *buf)
 		quarantine_release(cp, old);
 	__atomic_sub_fetch(&cp->cache_outstanding, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&cp->cache_frees, 1, __ATOMIC_RELAXED);
+	vt_kmem_slab_release(cp);
 }
 
 /*
@@ -240,6 +251,7 @@ kmem_cache_reap(kmem_cache_t *cp)
 {
 	if (cp->cache_reclaim != NULL)
 		cp->cache_reclaim(cp->cache_private);
+	vt_kmem_update();	/* and idle slabs go back */
 }
 
 /*

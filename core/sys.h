@@ -61,6 +61,22 @@ typedef struct kmem_cache {
 	/* Constructor/destructor (run on every alloc/free; see machine.c). */
 	int		(*cache_ctor)(void *, void *, int);
 	void		(*cache_dtor)(void *, void *);
+	/*
+	 * Slabs (--segkmem on, caches created on hat_memload_arena): each
+	 * slab is a kernel page mapped through the HAT (core/segkmem.c).
+	 * cache_slab_word packs objects in use (high 32 bits) and the slabs'
+	 * capacity in objects (low 32), so one CAS reserves an object or
+	 * gives a slab back without ever leaving use above capacity.
+	 */
+	uint32_t	cache_slab_objs;	/* objects per slab; 0: no slabs; immutable */
+	uint64_t	cache_slab_word;	/* used << 32 | capacity; atomics */
+	kmutex_t	cache_slab_lock;	/* the slab list below; a leaf */
+	uintptr_t	*cache_slabs;		/* kva of each slab; cache_slab_lock */
+	uint32_t	cache_nslabs;		/* cache_slab_lock */
+	uint32_t	cache_shrink;		/* >= 2 idle slabs seen by a free; atomics */
+	uint64_t	cache_slab_create;	/* atomics */
+	uint64_t	cache_slab_destroy;	/* atomics */
+	uint64_t	cache_slab_fails;	/* grows that found no page; atomics */
 } kmem_cache_t;
 
 kmem_cache_t *kmem_cache_create(const char *name, size_t size, size_t align,
@@ -76,6 +92,15 @@ void kmem_reap(void);
 bool vt_kmem_reap_pending(void);	/* clears the request */
 void vt_kmem_set_fault(kmem_cache_t *cp, uint32_t fail_ppm, uint64_t budget);
 kmem_cache_t *vt_kmem_cache_first(void);	/* registry walk (reports) */
+/*
+ * Slabs for the caches on hat_memload_arena (core/segkmem.c calls these
+ * at its init and fini, single threaded).  vt_kmem_update gives idle slabs
+ * back, the kernel's periodic kmem update and reap: call it with no lock
+ * held (between operations).
+ */
+void vt_kmem_slabs_start(void);
+void vt_kmem_slabs_stop(void);
+void vt_kmem_update(void);
 
 void *kmem_zalloc(size_t size, int kmflag);
 void *kmem_alloc(size_t size, int kmflag);

@@ -54,6 +54,13 @@ static const struct vt_param_choice hlookup_choices[] = {
 	{ NULL, 0 },
 };
 
+/* The HAT caches' slabs through the kernel hat (core/segkmem.h). */
+static const struct vt_param_choice segkmem_choices[] = {
+	{ "off", 0 },
+	{ "on", 1 },
+	{ NULL, 0 },
+};
+
 static const struct vt_param hat_params[] = {
 	/*
 	 * "auto": the revision's own MLIST_NUM_LOCK/HASH_NUM_LOCK (2048 for
@@ -104,6 +111,10 @@ static const struct vt_param hat_params[] = {
 	{ "htable-lookup", 0, VT_P_ENUM, OFF(htable_lookup), 0, 0, "HOW",
 	    "htable_lookup's bucket walk: mutex (the kernel's) or rcu (an RCU "
 	    "read section; free mode only)", 0, 0, "mutex", hlookup_choices },
+	{ "segkmem", 0, VT_P_ENUM, OFF(segkmem), 0, 0, "ON",
+	    "hment/htable caches grow slabs mapped into the kernel hat "
+	    "(HAT recursion, reserves, kernel mappings): off or on", 0, 0,
+	    "off", segkmem_choices },
 };
 
 static const char *const hat_counter_names[] = {
@@ -164,6 +175,14 @@ hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 		    "periods)");
 		return (-1);
 	}
+	if (o->segkmem != 0 &&
+	    o->htable_reserve_amount < VT_SEGKMEM_MIN_HT_RESERVE) {
+		snprintf(err, errlen, "--segkmem on needs --htable-reserve-amount "
+		    ">= %u (a nested kernel load may use only the reserve; "
+		    "got %u)", VT_SEGKMEM_MIN_HT_RESERVE,
+		    o->htable_reserve_amount);
+		return (-1);
+	}
 	if (r >= 0 && c->role_override[r] > (int32_t)VT_MMU_MAXCPUS) {
 		snprintf(err, errlen, "--%s %d: at most %u simulated CPUs",
 		    vt_mmu_role.name, c->role_override[r], VT_MMU_MAXCPUS);
@@ -196,7 +215,10 @@ hat_boot(const struct vt_config *c, char *err, size_t errlen)
 	hp.htable_steal_passes = o->htable_steal_passes;
 	hp.force_steal = (ulong_t)o->force_steal;
 	vt_htable_rcu = o->htable_lookup;	/* before any table is hashed */
+	vt_segkmem = o->segkmem;		/* before the caches are created */
 	hat_init(&hp);
+	if (vt_segkmem)
+		segkmem_init();		/* the boot reserves' slabs, in kas */
 	vt_hat_fix = (uint_t)o->hat_fix;
 
 	/* Fault policy: KM_NOSLEEP failures on both HAT caches. */

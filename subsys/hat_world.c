@@ -542,6 +542,8 @@ vt_world_mapper_op(struct vt_worker *w)
 			slot_step(w, hat, mh);
 	}
 	vt_world_as_exit(wa);
+	/* --segkmem on: kmem's periodic update gives idle slabs back. */
+	vt_kmem_update();
 }
 
 /*
