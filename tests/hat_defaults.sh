@@ -4,11 +4,12 @@
 # 256/256), a given size wins over the revision's default, and
 # --mlist-locks page gives one lock per frame (pages rounded up to a power
 # of two); only mlist_lock has a per-page mode; --htable-lookup rcu is
-# refused in controlled mode.
+# refused in controlled mode; --segkmem on refuses an htable reserve too
+# small for a nested kernel load.
 V=${1:?usage: hat_defaults.sh PATH-TO-VMTORTURE}
 T=$(mktemp -d "${TMPDIR:-/tmp}/hat_defaults.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
-echo "1..9"
+echo "1..10"
 n=0
 check() {	# want_mlist want_hash run-options...
 	wm=$1; wh=$2; shift 2
@@ -54,3 +55,14 @@ for sched in random pct; do
 		sed 's/^/# /' "$T/out" | tail -n 5
 	fi
 done
+# --segkmem on with htable-steal's own reserve of 1: too small to recurse.
+n=$((n + 1))
+"$V" run htable-steal --ops 200 --seed 1 -q --segkmem on >"$T/out" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && [ "$(wc -l <"$T/out")" -eq 1 ] &&
+    grep -q -- '--segkmem on needs --htable-reserve-amount >= 3' "$T/out"; then
+	echo "ok $n - --segkmem on, reserve 1: one-line usage error, exit 2"
+else
+	echo "not ok $n - --segkmem on, reserve 1: exit $rc"
+	sed 's/^/# /' "$T/out" | tail -n 5
+fi
