@@ -277,7 +277,7 @@ hment_alloc(void)
 		use_reserves = USE_HAT_RESERVES();
 	}
 	/* PORT: counts what only HAT recursion (--segkmem on) makes happen. */
-	if (use_reserves && !VT_RACY_LOAD(use_boot_reserve))
+	if (use_reserves && !VT_PEEK(use_boot_reserve))	/* no schedule point */
 		HATSTAT_INC(vt_hm_reserve_mode);
 
 	/*

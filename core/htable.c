@@ -723,7 +723,7 @@ static htable_t *htable_alloc_struct(int kmflags)
 
 	if (USE_HAT_RESERVES()) {
 		/* PORT: counts what only HAT recursion (--segkmem on) does. */
-		if (!VT_RACY_LOAD(use_boot_reserve))
+		if (!VT_PEEK(use_boot_reserve))	/* no schedule point */
 			HATSTAT_INC(vt_ht_reserve_mode);
 		return htable_get_reserve();
 	}
@@ -1010,7 +1010,7 @@ void htable_purge_hat(hat_t *hat)
 	 * PORT: --htable-lookup rcu.  Tables of ours still in the limbo go
 	 * before the hat does (with HAT_FREEING set, none is cached again).
 	 */
-	while (VT_RACY_LOAD(hat->hat_rcu_pending) != 0)
+	while (vt_htable_rcu && VT_RACY_LOAD(hat->hat_rcu_pending) != 0)
 		htable_rcu_barrier();
 
 	/* Exiting hat: no other thread can reach it any more. */
