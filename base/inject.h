@@ -21,7 +21,8 @@
 /*
  * X(ID, name, subsystem, seed function, kind, expected check, removes)
  * Kinds: recheck, early-unlock, late-lock, unlocked-write, single-cas,
- * no-hold, wrong-clear, leak-on-error, lost-wakeup, order, stale-pointer.
+ * no-hold, wrong-clear, leak-on-error, lost-wakeup, order, stale-pointer,
+ * no-shootdown.
  */
 #define VT_MUTANTS(X)							\
 	X(MUTEX_EXIT_NOWAKE, "mutex-exit-nowake", "locks", "mutex_exit",	\
@@ -72,6 +73,9 @@
 	X(X86PTE_INVAL_SINGLE_CAS, "x86pte-inval-single-cas", "hat",	\
 	    "x86pte_inval", "single-cas", "panic",			\
 	    "one CAS instead of the loop: a REF/MOD update by the MMU leaves the PTE valid") \
+	X(X86PTE_INVAL_NO_SHOOTDOWN, "x86pte-inval-no-shootdown", "hat",	\
+	    "x86pte_inval", "no-shootdown", "tlb",			\
+	    "clears a used PTE without the TLB shootdown: a CPU keeps translating to the page (needs --mmu)") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
 	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \

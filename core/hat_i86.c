@@ -827,10 +827,11 @@ vt_hat_memload_large(hat_t *hat, caddr_t addr, page_t *pp, uint_t attr,
  * Nothing to do for a hat being freed.  Shared (ISM) tables may be
  * reached at unknown addresses, so they go to every CPU.  The kernel hat
  * goes to every CPU; a user hat to the CPUs running it (hat_cpus).
- * PORT: there are no TLBs; the cross-call waits for simulated CPUs that are
- * in the middle of a walk (the IPI acknowledgement), which is what lets the
- * caller free a page-table frame afterwards.  Idle CPUs count as the
- * kernel's delayed flushes.  len is unused (no per-page invlpg to do).
+ * PORT: the cross-call waits for simulated CPUs that are in the middle of
+ * a walk (the IPI acknowledgement), which is what lets the caller free a
+ * page-table frame afterwards, then flushes [va, va + len) from the TLB of
+ * every CPU running the hat (core/tlb.h; DEMAP_ALL_ADDR: everything).
+ * Idle CPUs count as the kernel's delayed flushes.
  */
 static void
 hat_tlb_inval_range(hat_t *hat, uintptr_t va, size_t len)
@@ -845,7 +846,6 @@ hat_tlb_inval_range(hat_t *hat, uintptr_t va, size_t len)
 		va = DEMAP_ALL_ADDR;
 	}
 	HATSTAT_INC(vt_tlb_inval);
-	(void) va;		/* no TLB entries to name */
 
 	/* Panicking: only the local flush, no cross-calls. */
 	if (panicstr != NULL)
@@ -858,7 +858,7 @@ hat_tlb_inval_range(hat_t *hat, uintptr_t va, size_t len)
 		    __ATOMIC_SEQ_CST);
 	if (cpus_to_shootdown == 0)
 		return;
-	waited = vt_mmu_xcall(hat, cpus_to_shootdown, &idle);
+	waited = vt_mmu_xcall(hat, va, len, cpus_to_shootdown, &idle);
 	while (waited-- > 0)
 		HATSTAT_INC(vt_tlb_xcall_waits);
 	while (idle-- > 0)

@@ -1685,7 +1685,8 @@ x86pte_t x86pte_inval(htable_t *ht, uint_t entry, x86pte_t expect,
 		    VT_INJECT(X86PTE_INVAL_SINGLE_CAS))	/* mutant: one try */
 			break;
 	}
-	if (tlb && PTE_GET(cur, PT_REF | PT_MOD))
+	if (tlb && PTE_GET(cur, PT_REF | PT_MOD) &&
+	    !VT_INJECT(X86PTE_INVAL_NO_SHOOTDOWN))	/* mutant: no flush */
 		hat_tlb_inval(ht->ht_hat, htable_e2va(ht, entry));
 out:
 	if (!pte_ptr)

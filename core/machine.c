@@ -333,6 +333,7 @@ kmem_free(void *p, size_t size)
 page_t	*pages;
 pgcnt_t	vt_npages;
 uint8_t	*vt_frame_tag;
+uint32_t *vt_frame_gen;
 uint64_t freemem;
 uint64_t throttlefree;
 uint64_t physmem;
@@ -378,9 +379,11 @@ vt_machine_init(pgcnt_t npages, uint64_t throttle)
 		    len, errno);
 	pages = calloc(npages, sizeof (page_t));
 	vt_frame_tag = calloc(npages, sizeof (uint8_t));
+	vt_frame_gen = calloc(npages, sizeof (uint32_t));
 	vt_free_stack = calloc(npages, sizeof (pfn_t));
 	vt_free_slot = calloc(npages, sizeof (pgcnt_t));
-	if (pages == NULL || vt_frame_tag == NULL || vt_free_stack == NULL ||
+	if (pages == NULL || vt_frame_tag == NULL || vt_frame_gen == NULL ||
+	    vt_free_stack == NULL ||
 	    vt_free_slot == NULL)
 		panic("vt_machine_init: out of host memory");
 	vt_npages = npages;
@@ -417,6 +420,8 @@ vt_machine_fini(void)
 	vt_frame_mem = NULL;
 	free(pages);
 	free(vt_frame_tag);
+	free(vt_frame_gen);
+	vt_frame_gen = NULL;
 	free(vt_free_stack);
 	free(vt_free_slot);
 	pages = NULL;
@@ -588,6 +593,7 @@ vt_frame_free(page_t *pp)
 	__atomic_store_n(&pp->p_nrm, 0, __ATOMIC_RELAXED);
 	VT_POKE(pp->p_state, (uchar_t)(pp->p_state | P_FREE));
 	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)VT_FRAME_FREE);
+	VT_POKE(vt_frame_gen[pfn], vt_frame_gen[pfn] + 1);	/* no schedule point */
 	vt_free_slot[pfn] = vt_free_top;
 	vt_free_stack[vt_free_top++] = pfn;
 	atomic_add_64(&freemem, 1);

@@ -26,6 +26,7 @@
 
 #include "htable.h"
 #include "page.h"
+#include "tlb.h"
 
 struct vt_mmu_cpu {
 	hat_t		*mc_hat;	/* owner writes, others read; atomics */
@@ -33,9 +34,13 @@ struct vt_mmu_cpu {
 	uint64_t	mc_walks;	/* owner only; read after the run */
 	uint64_t	mc_faults;	/* owner only */
 	uint64_t	mc_cas_retries;	/* owner only */
+	uint64_t	mc_tlb_walks;	/* owner only: accesses the TLB missed */
+	struct vt_tlb	mc_tlb;		/* its own lock (tlb.h) */
 } __attribute__((aligned(64)));
 
 static struct vt_mmu_cpu *vt_mmu_cpus;	/* [vt_mmu_n]; setup only */
+/* The frame most recently cached by any TLB (a hint); relaxed atomics. */
+static pfn_t vt_mmu_hot = PFN_INVALID;
 static uint32_t vt_mmu_n;		/* immutable while running */
 
 static inline void
@@ -59,7 +64,10 @@ vt_mmu_init(uint32_t ncpus)
 	if (vt_mmu_cpus == NULL)
 		panic("vt_mmu_init: out of host memory");
 	memset(vt_mmu_cpus, 0, sizeof (struct vt_mmu_cpu) * ncpus);
+	for (uint32_t c = 0; c < ncpus; c++)
+		vt_tlb_init(&vt_mmu_cpus[c].mc_tlb, c);
 	vt_mmu_n = ncpus;
+	__atomic_store_n(&vt_mmu_hot, PFN_INVALID, __ATOMIC_RELAXED);
 }
 
 void
@@ -71,6 +79,7 @@ vt_mmu_fini(void)
 		if (vt_mmu_cpus[c].mc_hat != NULL)
 			panic("vt_mmu_fini: simulated cpu %u still runs hat %u",
 			    c, vt_mmu_cpus[c].mc_hat->hat_id);
+		vt_tlb_fini(&vt_mmu_cpus[c].mc_tlb);
 	}
 	free(vt_mmu_cpus);
 	vt_mmu_cpus = NULL;
@@ -110,6 +119,8 @@ vt_mmu_switch(uint32_t c, hat_t *hat)
 	    (VT_RACY_LOAD(hat->hat_flags) & HAT_FREEING))
 		vt_fail("mmu", "cpu %u: switch to hat %u, which is being freed",
 		    c, hat->hat_id);
+	/* A cr3 load without PCIDs: the old hat's translations go. */
+	(void) vt_tlb_flush(&cpu->mc_tlb, DEMAP_ALL_ADDR, 0, false);
 	if (old != NULL && old != kas.a_hat) {
 		vt_sched_point(VT_SP_ATOMIC, &old->hat_cpus);
 		(void) __atomic_fetch_and(&old->hat_cpus, ~bit,
@@ -188,6 +199,10 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 		cpu->mc_faults++;
 		return (0);
 	}
+	/* The TLB first; a miss (or a first write) walks. */
+	if (vt_tlb_lookup(&cpu->mc_tlb, va, write, &leaf))
+		return (1);
+	cpu->mc_tlb_walks++;
 
 	/* Busy: the generation goes odd before the first PTE load. */
 	vt_sched_point(VT_SP_ATOMIC, &cpu->mc_gen);
@@ -227,12 +242,15 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 			break;
 		}
 		want = pte | PT_REF | (write ? PT_MOD : 0);
-		if (want == pte) {
-			rv = 1;
-			break;
-		}
 		/* Like hardware: only if the entry is still what we read. */
-		if (atomic_cas_64(ptep, pte, want) == pte) {
+		if (want == pte || atomic_cas_64(ptep, pte, want) == pte) {
+			/*
+			 * Cached while the walk is still in progress, so a
+			 * shootdown that waits for it also flushes this.
+			 */
+			vt_tlb_fill(&cpu->mc_tlb, va, leaf,
+			    (pte & PT_WRITABLE) != 0, (want & PT_MOD) != 0);
+			__atomic_store_n(&vt_mmu_hot, leaf, __ATOMIC_RELAXED);
 			rv = 1;
 			break;
 		}
@@ -254,7 +272,8 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
  * walker, and is visible to the watchdog as t_wait_what "tlb".
  */
 uint32_t
-vt_mmu_xcall(hat_t *hat, cpuset_t cpus, uint32_t *idle)
+vt_mmu_xcall(hat_t *hat, uintptr_t va, size_t len, cpuset_t cpus,
+    uint32_t *idle)
 {
 	struct vt_mmu_cpu *cpu;
 	kthread_t *t = NULL;
@@ -274,11 +293,13 @@ vt_mmu_xcall(hat_t *hat, cpuset_t cpus, uint32_t *idle)
 			++nidle;
 			continue;
 		}
-		if (!(gen & 1))
-			continue;
 		/* Like hati_demap_func: a CPU in another user hat ignores it. */
 		if (hat != kas.a_hat && running != hat)
 			continue;
+		if (!(gen & 1)) {
+			(void) vt_tlb_flush(&cpu->mc_tlb, va, len, true);
+			continue;
+		}
 		if (t == NULL) {
 			t = curthread;
 			VT_RACY_STORE(t->t_wait, (const void *)&cpu->mc_gen);
@@ -291,6 +312,8 @@ vt_mmu_xcall(hat_t *hat, cpuset_t cpus, uint32_t *idle)
 			if ((++spins & 63) == 0)
 				(void) sched_yield();
 		}
+		/* The walk is over: what it cached goes too. */
+		(void) vt_tlb_flush(&cpu->mc_tlb, va, len, true);
 		++waited;
 	}
 	if (t != NULL) {
@@ -312,5 +335,40 @@ vt_mmu_stats(struct vt_mmu_stats *out)
 		out->walks += vt_mmu_cpus[c].mc_walks;
 		out->faults += vt_mmu_cpus[c].mc_faults;
 		out->cas_retries += vt_mmu_cpus[c].mc_cas_retries;
+		out->tlb_walks += vt_mmu_cpus[c].mc_tlb_walks;
+		out->tlb_hits += vt_mmu_cpus[c].mc_tlb.tlb_hits;
+		out->tlb_fills += vt_mmu_cpus[c].mc_tlb.tlb_fills;
+		out->tlb_flushed += vt_mmu_cpus[c].mc_tlb.tlb_flushed;
+		out->tlb_shootdowns += vt_mmu_cpus[c].mc_tlb.tlb_shootdowns;
 	}
+}
+
+/*
+ * The `tlb` check after the HAT finished unmapping frames [pfn, pfn + n):
+ * no CPU may still cache one.  Takes each CPU's tlb_lock.
+ */
+void
+vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after)
+{
+	uintptr_t where;
+
+	for (uint32_t c = 0; c < vt_mmu_n; c++)
+		if (vt_tlb_holds(&vt_mmu_cpus[c].mc_tlb, 0, 0, pfn, n, &where))
+			vt_fail("tlb", "cpu %u still caches va 0x%" PRIxPTR
+			    " -> a frame of pfn %" PRIu64 "..+%" PRIu64 " after "
+			    "%s returned (a shootdown did not reach it)", c,
+			    where, (uint64_t)pfn, (uint64_t)n, after);
+}
+
+/* Test aid: plant a translation in CPU c's TLB.  Takes its tlb_lock. */
+void
+vt_mmu_tlb_plant(uint32_t c, uintptr_t va, pfn_t pfn, bool writable)
+{
+	vt_tlb_fill(&vt_mmu_cpu(c)->mc_tlb, va, pfn, writable, writable);
+}
+
+pfn_t
+vt_mmu_hot_pfn(void)
+{
+	return (__atomic_load_n(&vt_mmu_hot, __ATOMIC_RELAXED));
 }

@@ -65,14 +65,34 @@ int vt_mmu_walk(uint32_t c, uintptr_t va, bool write);
  * htable bucket mutexes held.  Returns how many CPUs it had to wait for;
  * *idle gets the number of targeted CPUs with no hat loaded.
  */
-uint32_t vt_mmu_xcall(hat_t *hat, cpuset_t cpus, uint32_t *idle);
+uint32_t vt_mmu_xcall(hat_t *hat, uintptr_t va, size_t len, cpuset_t cpus,
+    uint32_t *idle);
 
-/* Walk counters (reports): walks, faults, REF/MOD CAS retries. */
+/*
+ * Counters (reports): accesses, faults, REF/MOD CAS retries; TLB: accesses
+ * that walked, hits, fills, entries flushed, cross-calls that flushed.
+ */
 struct vt_mmu_stats {
 	uint64_t	walks;
 	uint64_t	faults;
 	uint64_t	cas_retries;
+	uint64_t	tlb_walks, tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns;
 };
 void vt_mmu_stats(struct vt_mmu_stats *out);
+
+/*
+ * The `tlb` check once the HAT has unmapped every mapping of frames
+ * [pfn, pfn + n) and nothing can map them again (hat_pageunload with the
+ * page held SE_EXCL): no CPU's TLB may still hold one.  after names the
+ * operation for the message.  Takes each CPU's tlb_lock.
+ */
+void vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after);
+/*
+ * The frame a TLB cached last (any CPU), or PFN_INVALID: a hint for roles
+ * that want to act on pages the CPUs are using.  No lock.
+ */
+pfn_t vt_mmu_hot_pfn(void);
+/* Test aid: put va -> pfn in CPU c's TLB as a walk would. */
+void vt_mmu_tlb_plant(uint32_t c, uintptr_t va, pfn_t pfn, bool writable);
 
 #endif /* VT_CORE_MMU_H */

@@ -48,6 +48,12 @@ enum vt_frame_tag {
 extern page_t	*pages;			/* pages[pfn] */
 extern pgcnt_t	vt_npages;		/* number of frames */
 extern uint8_t	*vt_frame_tag;		/* per frame; relaxed atomics */
+/*
+ * Per frame: bumped each time the frame is freed, so a TLB entry that
+ * captured it at fill time knows whether the frame is still the one it
+ * translated to (core/tlb.c).  Relaxed atomics.
+ */
+extern uint32_t	*vt_frame_gen;
 extern uint64_t	freemem;		/* free frames; atomics / VT_RACY */
 extern uint64_t	throttlefree;		/* ptable_alloc fails at or below it; immutable */
 extern uint64_t	physmem;		/* == vt_npages */

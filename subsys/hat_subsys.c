@@ -125,6 +125,7 @@ static const char *const hat_counter_names[] = {
 	"mmu_walks (with --mmu)",
 	"mmu_faults",
 	"mmu_cas_retries",
+	"tlb_walks, tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns",
 	NULL
 };
 
@@ -261,6 +262,12 @@ hat_stats(const struct vt_config *c, struct vt_report *r)
 		vt_report_counter(r, "MMU", "mmu_walks", ms.walks);
 		vt_report_counter(r, "MMU", "mmu_faults", ms.faults);
 		vt_report_counter(r, "MMU", "mmu_cas_retries", ms.cas_retries);
+		vt_report_counter(r, "MMU", "tlb_walks", ms.tlb_walks);
+		vt_report_counter(r, "MMU", "tlb_hits", ms.tlb_hits);
+		vt_report_counter(r, "MMU", "tlb_fills", ms.tlb_fills);
+		vt_report_counter(r, "MMU", "tlb_flushed", ms.tlb_flushed);
+		vt_report_counter(r, "MMU", "tlb_shootdowns",
+		    ms.tlb_shootdowns);
 	}
 }
 

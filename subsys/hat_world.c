@@ -13,6 +13,7 @@
 
 #include "../core/hment.h"
 #include "../core/htable.h"
+#include "../core/mmu.h"
 #include "hat_subsys.h"
 
 struct vt_world vt_world;
@@ -626,9 +627,34 @@ vt_world_reaper_op(struct vt_worker *w)
 }
 
 /*
+ * The page a simulated CPU's TLB cached last, if the page daemon may unload
+ * it (a library page, or the large page's leader for one of its frames);
+ * else NULL.  Like a scanner that follows the referenced bits, so that an
+ * unload often meets a CPU still using the page.  No lock.
+ */
+static page_t *
+hot_page(void)
+{
+	pfn_t pfn = vt_mmu_hot_pfn();
+	uint32_t i;
+
+	if (pfn == PFN_INVALID || pfn >= vt_npages)
+		return (NULL);
+	if (vt_world.w_large != NULL && pfn >= vt_world.w_large->p_pagenum &&
+	    pfn - vt_world.w_large->p_pagenum < VT_WORLD_LARGE_PAGES)
+		return (vt_world.w_large);
+	for (i = 0; i < vt_world.w_nlib; i++)
+		if (vt_world.w_lib[i] != NULL &&
+		    vt_world.w_lib[i]->p_pagenum == pfn)
+			return (vt_world.w_lib[i]);
+	return (NULL);
+}
+
+/*
  * pageunloader: the page daemon.  Like the pageout scanner it only
  * page_trylock()s a page SE_EXCL (a library page, or the large page's
- * leader) and moves on when a fault holds it; on success it sometimes
+ * leader; with --mmu, half the time the page a CPU used last) and moves
+ * on when a fault holds it; on success it sometimes
  * counts the mappings, unloads them all with hat_pageunload, and checks
  * none is left: every load holds the page SE_SHARED, so none can appear
  * while we hold it exclusively.  Returns with the page unlocked.
@@ -644,9 +670,13 @@ vt_world_pageunloader_op(struct vt_worker *w)
 	for (tries = 0; ; tries++) {
 		if (tries == 4)
 			return;		/* every pick was busy: next round */
-		if (vt_world.w_large != NULL && vt_worker_chance(w, 10))
+		pp = NULL;
+		if (vt_mmu_ncpus() > 0 && vt_worker_chance(w, 50))
+			pp = hot_page();
+		if (pp == NULL && vt_world.w_large != NULL &&
+		    vt_worker_chance(w, 10))
 			pp = vt_world.w_large;
-		else
+		if (pp == NULL)
 			pp = vt_world_pick_page(w);
 		if (page_trylock(pp, SE_EXCL))
 			break;
@@ -663,6 +693,13 @@ vt_world_pageunloader_op(struct vt_worker *w)
 		vt_fail("pageunload", "pfn %llu still has %u mappings after "
 		    "hat_pageunload with the page held SE_EXCL",
 		    (unsigned long long)pp->p_pagenum, left);
+	/*
+	 * The `tlb` check: every mapping went under the page's mlist lock,
+	 * each with its shootdown, and none can come back while we hold the
+	 * page SE_EXCL, so no simulated CPU may still cache the frame.
+	 */
+	if (vt_mmu_ncpus() > 0)
+		vt_mmu_tlb_check_frames(pp->p_pagenum, 1, "hat_pageunload");
 	page_unlock(pp);
 	vt_hat_event(w, VT_HAT_OP_PAGEUNLOAD, 0, 0, pp->p_pagenum, rc);
 }

@@ -1,8 +1,9 @@
 /*
  * mmu_role.c - `mmu`: the simulated hardware role of the HAT subsystem,
- * which every HAT scenario offers (--mmu N).  A walker loads a random hat on its simulated CPU, walks a few of
- * the VAs the other roles map (setting REF/MOD with CAS as the CPU does),
- * then goes idle again.
+ * which every HAT scenario offers (--mmu N).  A walker loads a random hat
+ * on its simulated CPU, accesses some of the VAs the other roles map
+ * through the CPU's TLB (core/tlb.h), walking on a miss and setting REF/MOD
+ * with CAS as the CPU does, then goes idle again (which flushes the TLB).
  */
 #include "hat_subsys.h"
 
@@ -11,18 +12,22 @@
 #include "../core/sys.h"
 
 /*
- * One burst of walks.  Holds the as's a_lock as READER for the whole burst
- * (the hat cannot be freed or re-shared under it, as a running process's
- * cannot); the walks themselves take no locks.  The CPU number is this
- * walker's rank among the mmu workers.
+ * One burst of accesses, as a process runs for a while on a CPU: most
+ * accesses go back to one of the few VAs the burst has already touched (so
+ * the TLB hits, and a stale entry has time to be used or found), the rest
+ * pick a new VA the other roles map.  Holds the as's a_lock as READER for
+ * the whole burst (the hat cannot be freed or re-shared under it, as a
+ * running process's cannot); the accesses themselves take only this CPU's
+ * tlb_lock.  The CPU number is this walker's rank among the mmu workers.
  */
 static void
 mmu_op(struct vt_worker *w)
 {
 	uint32_t cpu = w->role_rank;
 	struct vt_world_as *wa;
+	uintptr_t seen[4];
+	uint32_t n, nseen = 0;
 	hat_t *hat;
-	uint32_t n;
 
 	/*
 	 * A scenario without user address spaces (amap-*, vpm-*) has
@@ -40,11 +45,20 @@ mmu_op(struct vt_worker *w)
 	hat = wa->wa_as.a_hat;
 	ASSERT(cpu < vt_mmu_ncpus());
 	vt_mmu_switch(cpu, hat);
-	for (n = 2 + (uint32_t)vt_worker_rand_below(w, 7); n > 0; n--) {
-		uintptr_t va = vt_world_pick_walk_va(w);
-		bool write = vt_worker_chance(w, 30);
-		int rc = vt_mmu_walk(cpu, va, write);
+	for (n = 4 + (uint32_t)vt_worker_rand_below(w, 29); n > 0; n--) {
+		uintptr_t va;
+		bool write;
+		int rc;
 
+		if (nseen > 0 && vt_worker_chance(w, 60)) {
+			va = seen[vt_worker_rand_below(w, nseen)];
+		} else {
+			va = vt_world_pick_walk_va(w);
+			if (nseen < sizeof (seen) / sizeof (seen[0]))
+				seen[nseen++] = va;
+		}
+		write = vt_worker_chance(w, 30);
+		rc = vt_mmu_walk(cpu, va, write);
 		vt_hat_event(w, VT_HAT_OP_MMU_WALK, hat->hat_id, va, write, rc);
 	}
 	vt_mmu_switch(cpu, NULL);
@@ -53,8 +67,9 @@ mmu_op(struct vt_worker *w)
 
 const struct vt_role vt_mmu_role = {
 	.name = "mmu",
-	.desc = "simulated CPU: load a hat, walk its page tables without locks "
-	    "(REF/MOD by CAS), go idle",
+	.desc = "simulated CPU: load a hat, access its VAs through a TLB, "
+	    "walking the page tables without locks on a miss (REF/MOD by CAS), "
+	    "go idle",
 	.weight = 0,
 	.min_count = 0,
 	.extra = true,
