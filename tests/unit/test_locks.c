@@ -27,6 +27,7 @@
 #include "locks/locktable.h"
 #include "locks/sched_point.h"
 #include "tests/tap.h"
+#include "tests/child.h"
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -134,65 +135,6 @@ static void
 worker_join(struct worker *w)
 {
 	(void) pthread_join(w->w_tid, NULL);
-}
-
-/*
- * Runs fn in a fork()ed child with stdout and stderr captured into out.
- * Returns the wait status.  The child ends with exit() (not _exit) so a
- * TSan build can still turn its reports into exit status 66.
- */
-static int
-run_child(void (*fn)(void *), void *arg, char *out, size_t outlen)
-{
-	int fds[2], status = 0;
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe(fds) != 0) {
-		perror("pipe");
-		exit(99);
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		exit(99);
-	}
-	if (pid == 0) {
-		struct rlimit rl = { 0, 0 };
-
-		(void) setrlimit(RLIMIT_CORE, &rl);
-		(void) close(fds[0]);
-		(void) dup2(fds[1], 1);
-		(void) dup2(fds[1], 2);
-		(void) close(fds[1]);
-		fn(arg);
-		exit(0);
-	}
-	(void) close(fds[1]);
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(fds[0], buf, sizeof (buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (got + 1 < outlen) {
-			size_t k = (size_t)n;
-
-			if (k > outlen - 1 - got)
-				k = outlen - 1 - got;
-			memcpy(out + got, buf, k);
-			got += k;
-		}
-	}
-	out[got] = '\0';
-	(void) close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return (status);
 }
 
 static int

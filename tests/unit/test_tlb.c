@@ -1,0 +1,225 @@
+/*
+ * test_tlb.c - unit test of the simulated CPUs' TLBs (core/tlb.c) under
+ * the HAT: a second access hits, a first write walks again to set MOD,
+ * hat_unload's deferred range shootdown and hat_pageunload's per-page one
+ * empty the TLB of a CPU running the hat, a hat switch flushes; and the
+ * `tlb` check fires on a planted stale entry, on the use of a cached
+ * translation to a freed frame, and under mutant x86pte-inval-no-shootdown.
+ * TAP output; the failing cases run in fork()ed children.
+ */
+#include "../tap.h"
+#include "../child.h"
+
+#include <inttypes.h>
+
+#include "base/inject.h"
+#include "core/hat.h"
+#include "core/hment.h"
+#include "core/htable.h"
+#include "core/mmu.h"
+#include "core/page.h"
+
+#define NPAGES		2048
+#define PG		MMU_PAGESIZE
+#define VA_A		((uintptr_t)0x10000000)
+#define VA_B		((uintptr_t)0x10001000)
+#define RW_USER		(PROT_READ | PROT_WRITE | PROT_USER)
+
+static struct vt_hat_params params = {
+	.mlist_locks = 64, .hash_locks = 64, .htable_locks = 64,
+	.hment_hash_size = 1024, .hment_rev = HMENT_REV_2007_AVL,
+	.hment_reserve_amount = 16, .htable_reserve_amount = 8,
+	.htable_steal_passes = 8, .force_steal = 0,
+};
+
+static struct as as1;
+
+static void
+load(uintptr_t va, page_t *pp)
+{
+	page_lock(pp, SE_SHARED);
+	rw_enter(&as1.a_lock, RW_READER);
+	hat_memload(as1.a_hat, (caddr_t)va, pp, RW_USER, HAT_LOAD);
+	rw_exit(&as1.a_lock);
+	page_unlock(pp);
+}
+
+static void
+pageunload(page_t *pp)
+{
+	page_lock(pp, SE_EXCL);
+	(void) hat_pageunload(pp, 0);
+	page_unlock(pp);
+}
+
+static struct vt_mmu_stats
+stats(void)
+{
+	struct vt_mmu_stats ms;
+
+	vt_mmu_stats(&ms);
+	return (ms);
+}
+
+/* Does any simulated CPU still cache frame pfn?  (In a child: it fails.) */
+static void
+child_check(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_mmu_tlb_check_frames(pp->p_pagenum, 1, "the test");
+	printf("survived\n");
+}
+
+static void
+child_planted(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_mmu_tlb_plant(1, VA_B, pp->p_pagenum, true);
+	child_check(pp);
+}
+
+/* CPU 0 runs as1 and caches VA_A -> pp; pp is freed; the CPU uses it. */
+static void
+child_freed(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_mmu_switch(0, as1.a_hat);
+	vt_mmu_tlb_plant(0, VA_A, pp->p_pagenum, false);
+	vt_frame_free(pp);
+	(void) vt_mmu_walk(0, VA_A, false);
+	printf("survived\n");
+}
+
+/* The mutant: the page daemon unloads a page CPU 0 is using. */
+static void
+child_mutant(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_injected[VT_MUT_X86PTE_INVAL_NO_SHOOTDOWN] = true;
+	load(VA_A, pp);
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, false);
+	pageunload(pp);
+	child_check(pp);
+}
+
+static void
+expect_tlb_failure(void (*fn)(void *), void *arg, const char *what)
+{
+	char out[4096];
+	int status = run_child(fn, arg, out, sizeof (out));
+	bool failed = WIFEXITED(status) && WEXITSTATUS(status) == 1;
+
+	tap_ok(failed && strstr(out, "[tlb]") != NULL &&
+	    strstr(out, "survived") == NULL, "%s fails the tlb check", what);
+	if (!failed || strstr(out, "[tlb]") == NULL)
+		tap_diag("status 0x%x, output: %s", status, out);
+}
+
+int
+main(void)
+{
+	struct vt_mmu_stats ms0, ms;
+	page_t *pp, *pp2;
+	x86pte_t pte;
+	htable_t *ht;
+	uint_t e;
+
+	tap_plan(12);
+	vt_machine_init(NPAGES, 16);
+	hat_init(&params);
+	vt_mmu_init(2);
+	rw_init(&as1.a_lock, NULL, 0, NULL);
+	as1.a_id = 1;
+	rw_enter(&as1.a_lock, RW_WRITER);
+	as1.a_hat = hat_alloc(&as1);
+	rw_exit(&as1.a_lock);
+	pp = vt_frame_alloc(VT_FRAME_DATA);
+	pp2 = vt_frame_alloc(VT_FRAME_DATA);
+	load(VA_A, pp);
+
+	/* CPU 0 runs the hat: a read fills, the next read hits. */
+	rw_enter(&as1.a_lock, RW_READER);
+	vt_mmu_switch(0, as1.a_hat);
+	ms0 = stats();
+	tap_ok(vt_mmu_walk(0, VA_A, false) == 1 &&
+	    vt_mmu_walk(0, VA_A, false) == 1, "two reads translate");
+	ms = stats();
+	tap_ok(ms.tlb_fills - ms0.tlb_fills == 1 &&
+	    ms.tlb_hits - ms0.tlb_hits == 1 &&
+	    ms.tlb_walks - ms0.tlb_walks == 1,
+	    "the first read walks and fills, the second hits");
+
+	/* A write through the clean entry walks again and sets MOD. */
+	ht = htable_getpage(as1.a_hat, VA_A, &e);
+	pte = ht != NULL ? x86pte_get(ht, e) : 0;
+	tap_ok(ht != NULL && (pte & PT_REF) && !(pte & PT_MOD),
+	    "after reads the PTE has REF, not MOD");
+	tap_ok(vt_mmu_walk(0, VA_A, true) == 1 &&
+	    (x86pte_get(ht, e) & PT_MOD) && stats().tlb_walks -
+	    ms0.tlb_walks == 2, "a first write walks again and sets MOD");
+	htable_release(ht);
+	rw_exit(&as1.a_lock);
+
+	/* hat_unload's deferred range shootdown reaches the running CPU. */
+	ms0 = stats();
+	rw_enter(&as1.a_lock, RW_READER);
+	hat_unload(as1.a_hat, (caddr_t)VA_A, PG, HAT_UNLOAD);
+	rw_exit(&as1.a_lock);
+	ms = stats();
+	tap_ok(ms.tlb_shootdowns > ms0.tlb_shootdowns &&
+	    ms.tlb_flushed - ms0.tlb_flushed == 1 &&
+	    vt_mmu_walk(0, VA_A, false) == 0,
+	    "hat_unload shoots the entry down; the next access faults");
+
+	/* So does hat_pageunload's. */
+	load(VA_A, pp);
+	tap_ok(vt_mmu_walk(0, VA_A, true) == 1, "mapped again, written");
+	pageunload(pp);
+	vt_mmu_tlb_check_frames(pp->p_pagenum, 1, "hat_pageunload");
+	tap_ok(vt_mmu_walk(0, VA_A, false) == 0 &&
+	    hat_page_getattr(pp, P_MOD) != 0,
+	    "hat_pageunload shoots it down (the check passes), MOD kept");
+
+	/* A hat switch flushes everything. */
+	load(VA_B, pp2);
+	(void) vt_mmu_walk(0, VA_B, false);
+	ms0 = stats();
+	vt_mmu_switch(0, NULL);
+	ms = stats();
+	tap_ok(ms.tlb_flushed - ms0.tlb_flushed == 1 &&
+	    ms.tlb_shootdowns == ms0.tlb_shootdowns,
+	    "switching away flushes without a shootdown");
+
+	/* The check. */
+	expect_tlb_failure(child_planted, pp, "a planted stale entry");
+	expect_tlb_failure(child_freed, pp, "using a translation to a freed "
+	    "frame");
+	expect_tlb_failure(child_mutant, pp, "x86pte-inval-no-shootdown");
+	{
+		char out[4096];
+		int st = run_child(child_check, pp, out, sizeof (out));
+
+		tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+		    strstr(out, "survived") != NULL,
+		    "and passes with no stale entry");
+	}
+
+	pageunload(pp2);
+	rw_enter(&as1.a_lock, RW_WRITER);
+	hat_free_start(as1.a_hat);
+	rw_exit(&as1.a_lock);
+	hat_free_end(as1.a_hat);
+	as1.a_hat = NULL;
+	rw_destroy(&as1.a_lock);
+	vt_frame_free(pp);
+	vt_frame_free(pp2);
+	vt_mmu_fini();
+	hat_fini();
+	vt_machine_fini();
+	return (tap_done());
+}
