@@ -22,7 +22,7 @@
  * X(ID, name, subsystem, seed function, kind, expected check, removes)
  * Kinds: recheck, early-unlock, late-lock, unlocked-write, single-cas,
  * no-hold, wrong-clear, leak-on-error, lost-wakeup, order, stale-pointer,
- * no-shootdown.
+ * no-shootdown, no-sync.
  */
 #define VT_MUTANTS(X)							\
 	X(MUTEX_EXIT_NOWAKE, "mutex-exit-nowake", "locks", "mutex_exit",	\
@@ -76,6 +76,9 @@
 	X(X86PTE_INVAL_NO_SHOOTDOWN, "x86pte-inval-no-shootdown", "hat",	\
 	    "x86pte_inval", "no-shootdown", "tlb",			\
 	    "clears a used PTE without the TLB shootdown: a CPU keeps translating to the page (needs --mmu)") \
+	X(HATI_PAGE_UNMAP_NO_SYNC, "hati-page-unmap-no-sync", "hat",	\
+	    "hati_page_unmap", "no-sync", "lost-mod",			\
+	    "drops the old PTE's REF/MOD instead of syncing them into the page: a written page looks clean (needs --mmu)") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
 	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \

@@ -1120,7 +1120,8 @@ hati_page_unmap(page_t *pp, htable_t *ht, uint_t entry)
 	HTABLE_DEC(ht->ht_valid_cnt);
 	PGCNT_DEC(ht->ht_hat, ht->ht_level);
 
-	if (PTE_GET(old_pte, PT_SOFTWARE) < PT_NOSYNC)
+	if (PTE_GET(old_pte, PT_SOFTWARE) < PT_NOSYNC &&
+	    !VT_INJECT(HATI_PAGE_UNMAP_NO_SYNC))	/* mutant: MOD dropped */
 		hati_sync_pte_to_page(pp, old_pte, ht->ht_level);
 
 	hm = hment_remove(pp, ht, entry);

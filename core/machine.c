@@ -334,6 +334,8 @@ page_t	*pages;
 pgcnt_t	vt_npages;
 uint8_t	*vt_frame_tag;
 uint32_t *vt_frame_gen;
+uint32_t *vt_frame_wver;
+uint32_t *vt_frame_cver;
 uint64_t freemem;
 uint64_t throttlefree;
 uint64_t physmem;
@@ -380,9 +382,12 @@ vt_machine_init(pgcnt_t npages, uint64_t throttle)
 	pages = calloc(npages, sizeof (page_t));
 	vt_frame_tag = calloc(npages, sizeof (uint8_t));
 	vt_frame_gen = calloc(npages, sizeof (uint32_t));
+	vt_frame_wver = calloc(npages, sizeof (uint32_t));
+	vt_frame_cver = calloc(npages, sizeof (uint32_t));
 	vt_free_stack = calloc(npages, sizeof (pfn_t));
 	vt_free_slot = calloc(npages, sizeof (pgcnt_t));
 	if (pages == NULL || vt_frame_tag == NULL || vt_frame_gen == NULL ||
+	    vt_frame_wver == NULL || vt_frame_cver == NULL ||
 	    vt_free_stack == NULL ||
 	    vt_free_slot == NULL)
 		panic("vt_machine_init: out of host memory");
@@ -422,6 +427,9 @@ vt_machine_fini(void)
 	free(vt_frame_tag);
 	free(vt_frame_gen);
 	vt_frame_gen = NULL;
+	free(vt_frame_wver);
+	free(vt_frame_cver);
+	vt_frame_wver = vt_frame_cver = NULL;
 	free(vt_free_stack);
 	free(vt_free_slot);
 	pages = NULL;
@@ -594,6 +602,8 @@ vt_frame_free(page_t *pp)
 	VT_POKE(pp->p_state, (uchar_t)(pp->p_state | P_FREE));
 	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)VT_FRAME_FREE);
 	VT_POKE(vt_frame_gen[pfn], vt_frame_gen[pfn] + 1);	/* no schedule point */
+	VT_POKE(vt_frame_wver[pfn], 0);
+	VT_POKE(vt_frame_cver[pfn], 0);
 	vt_free_slot[pfn] = vt_free_top;
 	vt_free_stack[vt_free_top++] = pfn;
 	atomic_add_64(&freemem, 1);

@@ -39,6 +39,8 @@ struct vt_mmu_cpu {
 } __attribute__((aligned(64)));
 
 static struct vt_mmu_cpu *vt_mmu_cpus;	/* [vt_mmu_n]; setup only */
+/* Dirty pages written back by vt_mmu_writeback; relaxed atomics. */
+static uint64_t vt_mmu_writebacks;
 /* The frame most recently cached by any TLB (a hint); relaxed atomics. */
 static pfn_t vt_mmu_hot = PFN_INVALID;
 static uint32_t vt_mmu_n;		/* immutable while running */
@@ -68,6 +70,7 @@ vt_mmu_init(uint32_t ncpus)
 		vt_tlb_init(&vt_mmu_cpus[c].mc_tlb, c);
 	vt_mmu_n = ncpus;
 	__atomic_store_n(&vt_mmu_hot, PFN_INVALID, __ATOMIC_RELAXED);
+	__atomic_store_n(&vt_mmu_writebacks, 0, __ATOMIC_RELAXED);
 }
 
 void
@@ -251,6 +254,8 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 			vt_tlb_fill(&cpu->mc_tlb, va, leaf,
 			    (pte & PT_WRITABLE) != 0, (want & PT_MOD) != 0);
 			__atomic_store_n(&vt_mmu_hot, leaf, __ATOMIC_RELAXED);
+			if (write)
+				vt_frame_write(leaf);
 			rv = 1;
 			break;
 		}
@@ -341,6 +346,8 @@ vt_mmu_stats(struct vt_mmu_stats *out)
 		out->tlb_flushed += vt_mmu_cpus[c].mc_tlb.tlb_flushed;
 		out->tlb_shootdowns += vt_mmu_cpus[c].mc_tlb.tlb_shootdowns;
 	}
+	out->writebacks = __atomic_load_n(&vt_mmu_writebacks,
+	    __ATOMIC_RELAXED);
 }
 
 /*
@@ -358,6 +365,36 @@ vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after)
 			    " -> a frame of pfn %" PRIu64 "..+%" PRIu64 " after "
 			    "%s returned (a shootdown did not reach it)", c,
 			    where, (uint64_t)pfn, (uint64_t)n, after);
+}
+
+/*
+ * The `lost-mod` check once the HAT has unmapped every mapping of pp and
+ * none can come back (hat_pageunload with pp held SE_EXCL, the `tlb` check
+ * passed): a page written since its last write-back must carry P_MOD, or
+ * the page cache would throw the data away.  Then the page daemon writes
+ * it back: the version is recorded and P_MOD cleared (hat_page_clrattr, as
+ * the kernel's page_io path does).  No lock beyond the caller's page lock.
+ */
+void
+vt_mmu_writeback(page_t *pp, const char *after)
+{
+	pfn_t pfn = pp->p_pagenum;
+	uint32_t w = VT_PEEK(vt_frame_wver[pfn]);
+	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
+
+	ASSERT(PAGE_EXCL(pp));
+	if (w != c && hat_page_getattr(pp, P_MOD) == 0)
+		vt_fail("lost-mod", "pfn %" PRIu64 " was written %u time(s) "
+		    "through its mappings since its last write-back, but has "
+		    "no P_MOD after %s: the dirty data would be thrown away",
+		    (uint64_t)pfn, w - c, after);
+	if (w == c && hat_page_getattr(pp, P_MOD) == 0)
+		return;
+	VT_POKE(vt_frame_cver[pfn], w);
+	hat_page_clrattr(pp, P_MOD);
+	if (w != c)
+		(void) __atomic_fetch_add(&vt_mmu_writebacks, 1,
+		    __ATOMIC_RELAXED);
 }
 
 /* Test aid: plant a translation in CPU c's TLB.  Takes its tlb_lock. */

@@ -70,13 +70,15 @@ uint32_t vt_mmu_xcall(hat_t *hat, uintptr_t va, size_t len, cpuset_t cpus,
 
 /*
  * Counters (reports): accesses, faults, REF/MOD CAS retries; TLB: accesses
- * that walked, hits, fills, entries flushed, cross-calls that flushed.
+ * that walked, hits, fills, entries flushed, cross-calls that flushed;
+ * dirty pages written back after the `lost-mod` check.
  */
 struct vt_mmu_stats {
 	uint64_t	walks;
 	uint64_t	faults;
 	uint64_t	cas_retries;
 	uint64_t	tlb_walks, tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns;
+	uint64_t	writebacks;	/* dirty pages vt_mmu_writeback wrote */
 };
 void vt_mmu_stats(struct vt_mmu_stats *out);
 
@@ -87,6 +89,13 @@ void vt_mmu_stats(struct vt_mmu_stats *out);
  * operation for the message.  Takes each CPU's tlb_lock.
  */
 void vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after);
+/*
+ * The `lost-mod` check, then the page's write-back, once hat_pageunload of
+ * pp (held SE_EXCL) returned and the `tlb` check passed: a page written
+ * through a mapping since it was last written back must have P_MOD.  after
+ * names the operation for the message.  Caller holds pp SE_EXCL.
+ */
+void vt_mmu_writeback(page_t *pp, const char *after);
 /*
  * The frame a TLB cached last (any CPU), or PFN_INVALID: a hint for roles
  * that want to act on pages the CPUs are using.  No lock.

@@ -54,6 +54,16 @@ extern uint8_t	*vt_frame_tag;		/* per frame; relaxed atomics */
  * translated to (core/tlb.c).  Relaxed atomics.
  */
 extern uint32_t	*vt_frame_gen;
+/*
+ * Per frame, the contents of a data page modelled by versions: wver counts
+ * the writes simulated CPUs made through a mapping (vt_frame_write), cver
+ * is the version the page daemon last wrote back (vt_mmu_writeback).  A
+ * page with wver != cver is dirty and must have P_MOD once the HAT has
+ * synced its mappings' MOD bits into the page_t.  Both reset when the
+ * frame is freed.  Relaxed atomics, no schedule point.
+ */
+extern uint32_t	*vt_frame_wver;
+extern uint32_t	*vt_frame_cver;
 extern uint64_t	freemem;		/* free frames; atomics / VT_RACY */
 extern uint64_t	throttlefree;		/* ptable_alloc fails at or below it; immutable */
 extern uint64_t	physmem;		/* == vt_npages */
@@ -101,6 +111,17 @@ void page_unlock(page_t *pp);
 #define PAGE_EXCL(pp)	(VT_PEEK((pp)->p_selock) < 0)
 
 /* p_nrm updates (atomic or, like the kernel's). */
+/*
+ * A simulated CPU writes to frame pfn through a translation: called while
+ * the translation is still usable (under the CPU's tlb_lock on a hit,
+ * during the walk that set PT_MOD), so a completed shootdown orders it.
+ */
+static inline void
+vt_frame_write(pfn_t pfn)
+{
+	(void) __atomic_fetch_add(&vt_frame_wver[pfn], 1, __ATOMIC_RELAXED);
+}
+
 void hat_page_setattr(page_t *pp, uint_t flag);
 void hat_page_clrattr(page_t *pp, uint_t flag);
 uint_t hat_page_getattr(page_t *pp, uint_t flag);

@@ -55,6 +55,8 @@ vt_tlb_lookup(struct vt_tlb *t, uintptr_t va, bool write, pfn_t *pfn)
 		if (write && !e->te_dirty) {
 			e->te_valid = 0;	/* re-walk to set PT_MOD */
 		} else if (!write || e->te_write) {
+			if (write)
+				vt_frame_write(e->te_pfn);
 			*pfn = e->te_pfn;
 			t->tlb_hits++;
 			hit = 1;

@@ -125,7 +125,12 @@ static const char *const hat_counter_names[] = {
 	"mmu_walks (with --mmu)",
 	"mmu_faults",
 	"mmu_cas_retries",
-	"tlb_walks, tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns",
+	"tlb_walks",
+	"tlb_hits",
+	"tlb_fills",
+	"tlb_flushed",
+	"tlb_shootdowns",
+	"writebacks",
 	NULL
 };
 
@@ -268,6 +273,7 @@ hat_stats(const struct vt_config *c, struct vt_report *r)
 		vt_report_counter(r, "MMU", "tlb_flushed", ms.tlb_flushed);
 		vt_report_counter(r, "MMU", "tlb_shootdowns",
 		    ms.tlb_shootdowns);
+		vt_report_counter(r, "MMU", "writebacks", ms.writebacks);
 	}
 }
 

@@ -698,8 +698,11 @@ vt_world_pageunloader_op(struct vt_worker *w)
 	 * each with its shootdown, and none can come back while we hold the
 	 * page SE_EXCL, so no simulated CPU may still cache the frame.
 	 */
-	if (vt_mmu_ncpus() > 0)
+	if (vt_mmu_ncpus() > 0) {
 		vt_mmu_tlb_check_frames(pp->p_pagenum, 1, "hat_pageunload");
+		/* Then `lost-mod`, and the page is written back. */
+		vt_mmu_writeback(pp, "hat_pageunload");
+	}
 	page_unlock(pp);
 	vt_hat_event(w, VT_HAT_OP_PAGEUNLOAD, 0, 0, pp->p_pagenum, rc);
 }

@@ -4,8 +4,11 @@
  * hat_unload's deferred range shootdown and hat_pageunload's per-page one
  * empty the TLB of a CPU running the hat, a hat switch flushes; and the
  * `tlb` check fires on a planted stale entry, on the use of a cached
- * translation to a freed frame, and under mutant x86pte-inval-no-shootdown.
- * TAP output; the failing cases run in fork()ed children.
+ * translation to a freed frame, and under mutant x86pte-inval-no-shootdown;
+ * the `lost-mod` check passes a written page whose MOD was synced (and
+ * writes it back), and fires on a PTE whose MOD was cleared without a sync
+ * and under mutant hati-page-unmap-no-sync.  TAP output; the failing cases
+ * run in fork()ed children.
  */
 #include "../tap.h"
 #include "../child.h"
@@ -107,16 +110,65 @@ child_mutant(void *arg)
 	child_check(pp);
 }
 
+/* CPU 0 writes pp at VA_A; the page daemon unloads and writes it back. */
 static void
-expect_tlb_failure(void (*fn)(void *), void *arg, const char *what)
+write_then_writeback(page_t *pp)
 {
-	char out[4096];
+	load(VA_A, pp);
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, true);
+	(void) vt_mmu_walk(0, VA_A, true);
+	vt_mmu_switch(0, NULL);
+	page_lock(pp, SE_EXCL);
+	(void) hat_pageunload(pp, 0);
+	vt_mmu_writeback(pp, "the test");
+	page_unlock(pp);
+}
+
+/* The PTE's MOD is cleared without a sync before the unload. */
+static void
+child_lost_mod(void *arg)
+{
+	page_t *pp = arg;
+	htable_t *ht;
+	x86pte_t pte;
+	uint_t e;
+
+	load(VA_A, pp);
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, true);
+	vt_mmu_switch(0, NULL);
+	ht = htable_getpage(as1.a_hat, VA_A, &e);
+	pte = x86pte_get(ht, e);
+	(void) x86pte_update(ht, e, pte, pte & ~(x86pte_t)PT_MOD);
+	htable_release(ht);
+	page_lock(pp, SE_EXCL);
+	(void) hat_pageunload(pp, 0);
+	vt_mmu_writeback(pp, "the test");
+	printf("survived\n");
+}
+
+static void
+child_no_sync(void *arg)
+{
+	vt_injected[VT_MUT_HATI_PAGE_UNMAP_NO_SYNC] = true;
+	write_then_writeback(arg);
+	printf("survived\n");
+}
+
+static void
+expect_failure(void (*fn)(void *), void *arg, const char *check,
+    const char *what)
+{
+	char out[4096], tag[64];
 	int status = run_child(fn, arg, out, sizeof (out));
 	bool failed = WIFEXITED(status) && WEXITSTATUS(status) == 1;
 
-	tap_ok(failed && strstr(out, "[tlb]") != NULL &&
-	    strstr(out, "survived") == NULL, "%s fails the tlb check", what);
-	if (!failed || strstr(out, "[tlb]") == NULL)
+	snprintf(tag, sizeof (tag), "[%s]", check);
+	tap_ok(failed && strstr(out, tag) != NULL &&
+	    strstr(out, "survived") == NULL, "%s fails the %s check", what,
+	    check);
+	if (!failed || strstr(out, tag) == NULL)
 		tap_diag("status 0x%x, output: %s", status, out);
 }
 
@@ -127,9 +179,10 @@ main(void)
 	page_t *pp, *pp2;
 	x86pte_t pte;
 	htable_t *ht;
+	uint32_t w0;
 	uint_t e;
 
-	tap_plan(12);
+	tap_plan(15);
 	vt_machine_init(NPAGES, 16);
 	hat_init(&params);
 	vt_mmu_init(2);
@@ -196,10 +249,10 @@ main(void)
 	    "switching away flushes without a shootdown");
 
 	/* The check. */
-	expect_tlb_failure(child_planted, pp, "a planted stale entry");
-	expect_tlb_failure(child_freed, pp, "using a translation to a freed "
+	expect_failure(child_planted, pp, "tlb", "a planted stale entry");
+	expect_failure(child_freed, pp, "tlb", "using a translation to a freed "
 	    "frame");
-	expect_tlb_failure(child_mutant, pp, "x86pte-inval-no-shootdown");
+	expect_failure(child_mutant, pp, "tlb", "x86pte-inval-no-shootdown");
 	{
 		char out[4096];
 		int st = run_child(child_check, pp, out, sizeof (out));
@@ -208,6 +261,21 @@ main(void)
 		    strstr(out, "survived") != NULL,
 		    "and passes with no stale entry");
 	}
+
+	/* lost-mod (pp was written twice above, never written back) */
+	w0 = vt_frame_wver[pp->p_pagenum];
+	write_then_writeback(pp);
+	tap_ok(w0 == 2 && vt_frame_wver[pp->p_pagenum] == w0 + 2 &&
+	    vt_frame_cver[pp->p_pagenum] == w0 + 2 &&
+	    hat_page_getattr(pp, P_MOD) == 0 && stats().writebacks == 1,
+	    "two writes, MOD synced by hat_pageunload: the check passes and "
+	    "the page is written back clean");
+	if (w0 != 2)
+		tap_diag("wver %u before", w0);
+	expect_failure(child_lost_mod, pp, "lost-mod", "a PTE whose MOD was "
+	    "cleared without a sync");
+	expect_failure(child_no_sync, pp, "lost-mod",
+	    "hati-page-unmap-no-sync");
 
 	pageunload(pp2);
 	rw_enter(&as1.a_lock, RW_WRITER);
