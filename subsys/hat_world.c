@@ -78,7 +78,30 @@ vt_world_as_enter(struct vt_worker *w, krw_t how)
 	return (NULL);
 }
 
-/* Drops the a_lock taken by vt_world_as_enter. */
+/*
+ * Takes wa_proc as WRITER (with --mmu) and then a_lock as WRITER of a
+ * random address space; returns with both held.
+ */
+struct vt_world_as *
+vt_world_as_enter_stopped(struct vt_worker *w)
+{
+	struct vt_world_as *wa;
+
+	wa = &vt_world.w_as[vt_worker_rand_below(w, vt_world.w_nas)];
+	if (vt_mmu_ncpus() > 0) {
+		atomic_inc_32(&wa->wa_exiting);
+		rw_enter(&wa->wa_proc, RW_WRITER);
+	}
+	atomic_inc_32(&wa->wa_writers);
+	rw_enter(&wa->wa_as.a_lock, RW_WRITER);
+	ASSERT(wa->wa_as.a_hat != NULL);
+	return (wa);
+}
+
+/*
+ * Drops the a_lock taken by vt_world_as_enter, and the wa_proc taken by
+ * vt_world_as_enter_stopped.
+ */
 void
 vt_world_as_exit(struct vt_world_as *wa)
 {
@@ -88,6 +111,37 @@ vt_world_as_exit(struct vt_world_as *wa)
 	rw_exit(&wa->wa_as.a_lock);
 	if (writer)
 		atomic_dec_32(&wa->wa_writers);
+	if (vt_mmu_ncpus() > 0 && rw_write_held(&wa->wa_proc)) {
+		rw_exit(&wa->wa_proc);
+		atomic_dec_32(&wa->wa_exiting);
+	}
+}
+
+/* Takes wa_proc as READER; see hat_world.h. */
+struct vt_world_as *
+vt_world_proc_enter(struct vt_worker *w)
+{
+	struct vt_world_as *wa;
+	uint32_t tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		wa = &vt_world.w_as[vt_worker_rand_below(w, vt_world.w_nas)];
+		if (VT_RACY_LOAD(wa->wa_exiting) != 0)
+			continue;
+		/* An exit may still slip in first: then we wait, briefly. */
+		rw_enter(&wa->wa_proc, RW_READER);
+		ASSERT(wa->wa_as.a_hat != NULL);
+		return (wa);
+	}
+	return (NULL);
+}
+
+/* Drops the wa_proc taken by vt_world_proc_enter. */
+void
+vt_world_proc_exit(struct vt_world_as *wa)
+{
+	ASSERT(rw_lock_held(&wa->wa_proc) && !rw_write_held(&wa->wa_proc));
+	rw_exit(&wa->wa_proc);
 }
 
 page_t *
@@ -321,6 +375,7 @@ vt_world_setup(const struct vt_config *cfg, char *err, size_t errlen)
 		struct vt_world_as *wa = &vt_world.w_as[i];
 
 		rw_init(&wa->wa_as.a_lock, "as", 0, NULL);
+		rw_init(&wa->wa_proc, "proc", 0, NULL);
 		wa->wa_as.a_id = i + 1;
 		/* Each hat needs ~4 tables plus ballast: keep above throttlefree. */
 		if (VT_PEEK(freemem) < throttlefree + 16) {
@@ -368,6 +423,7 @@ vt_world_teardown(void)
 			destroy_hat(wa);
 		rw_exit(&wa->wa_as.a_lock);
 		rw_destroy(&wa->wa_as.a_lock);
+		rw_destroy(&wa->wa_proc);
 	}
 	if (vt_world.w_ism_hat != NULL) {
 		hat_t *ism = vt_world.w_ism_hat;
@@ -581,7 +637,7 @@ vt_world_sharer_op(struct vt_worker *w)
 void
 vt_world_churner_op(struct vt_worker *w)
 {
-	struct vt_world_as *wa = vt_world_as_enter(w, RW_WRITER);
+	struct vt_world_as *wa = vt_world_as_enter_stopped(w);
 
 	vt_world_churn(w, wa);
 	vt_world_as_exit(wa);
@@ -732,7 +788,7 @@ vt_world_swapper_op(struct vt_worker *w)
 		vt_worker_yield();
 		return;
 	}
-	wa = vt_world_as_enter(w, RW_WRITER);
+	wa = vt_world_as_enter_stopped(w);
 	hat = wa->wa_as.a_hat;
 	hat_swapout(hat);
 	vt_hat_event(w, VT_HAT_OP_SWAPOUT, hat->hat_id, 0, 0, 0);

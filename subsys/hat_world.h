@@ -62,6 +62,17 @@
 
 /* One simulated process. */
 struct vt_world_as {
+	/*
+	 * The simulated process: with --mmu, a CPU running one of its threads
+	 * holds wa_proc as READER (the mmu walker, without a_lock, as a real
+	 * CPU holds no lock of the address space); what the kernel does only
+	 * when none of its threads runs (exit: the churner's hat_free_*;
+	 * swap-out: hat_swapout) holds it as WRITER, before a_lock.  Not taken
+	 * without --mmu (nothing runs on a CPU then).
+	 */
+	krwlock_t	wa_proc;
+	/* Exits/swap-outs that want or hold wa_proc; atomics, racy reads. */
+	uint32_t	wa_exiting;
 	struct as	wa_as;		/* a_lock; a_hat (a_lock writer to change) */
 	uint64_t	wa_gen;		/* bumped when a_hat is replaced; a_lock writer */
 	bool		wa_shared;	/* ISM attached at VT_VA_SHARE; a_lock writer */
@@ -107,7 +118,22 @@ uintptr_t vt_world_large_va(uint32_t rank);
  * holding nothing (the caller yields and returns).
  */
 struct vt_world_as *vt_world_as_enter(struct vt_worker *w, krw_t how);
+/*
+ * The same as a writer that must run with no thread of the process on a
+ * CPU (exit, swap-out): with --mmu, takes the as's wa_proc as WRITER first
+ * (waiting for the CPUs running it to go idle), then a_lock as WRITER.
+ * vt_world_as_exit drops both.
+ */
+struct vt_world_as *vt_world_as_enter_stopped(struct vt_worker *w);
 void vt_world_as_exit(struct vt_world_as *wa);
+/*
+ * For a simulated CPU: pick a random address space whose process is not
+ * exiting and take its wa_proc as READER (a thread of it runs); a_hat is
+ * stable until vt_world_proc_exit.  NULL, holding nothing, if a few picks
+ * found only exiting ones.
+ */
+struct vt_world_as *vt_world_proc_enter(struct vt_worker *w);
+void vt_world_proc_exit(struct vt_world_as *wa);
 
 /* A random library page (stable for the run). */
 page_t *vt_world_pick_page(struct vt_worker *w);

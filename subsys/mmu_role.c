@@ -12,13 +12,16 @@
 #include "../core/sys.h"
 
 /*
- * One burst of accesses, as a process runs for a while on a CPU: most
+ * One burst of accesses, as a thread of a process runs for a while on a
+ * CPU: most
  * accesses go back to one of the few VAs the burst has already touched (so
  * the TLB hits, and a stale entry has time to be used or found), the rest
- * pick a new VA the other roles map.  Holds the as's a_lock as READER for
- * the whole burst (the hat cannot be freed or re-shared under it, as a
- * running process's cannot); the accesses themselves take only this CPU's
- * tlb_lock.  The CPU number is this walker's rank among the mmu workers.
+ * pick a new VA the other roles map.  Holds the process's wa_proc as
+ * READER for the whole burst, not the as's a_lock: the hat cannot be freed
+ * or swapped out while a thread of the process runs, but hat_share and
+ * hat_unshare, unmaps and steals race the walks, as on a real CPU.  The
+ * accesses take only this CPU's tlb_lock.  The CPU number is this walker's
+ * rank among the mmu workers.
  */
 static void
 mmu_op(struct vt_worker *w)
@@ -37,7 +40,7 @@ mmu_op(struct vt_worker *w)
 		vt_worker_yield();
 		return;
 	}
-	wa = vt_world_as_enter(w, RW_READER);
+	wa = vt_world_proc_enter(w);
 	if (wa == NULL) {
 		vt_worker_yield();
 		return;
@@ -62,7 +65,7 @@ mmu_op(struct vt_worker *w)
 		vt_hat_event(w, VT_HAT_OP_MMU_WALK, hat->hat_id, va, write, rc);
 	}
 	vt_mmu_switch(cpu, NULL);
-	vt_world_as_exit(wa);
+	vt_world_proc_exit(wa);
 }
 
 const struct vt_role vt_mmu_role = {
