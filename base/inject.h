@@ -79,6 +79,9 @@
 	X(HATI_PAGE_UNMAP_NO_SYNC, "hati-page-unmap-no-sync", "hat",	\
 	    "hati_page_unmap", "no-sync", "lost-mod",			\
 	    "drops the old PTE's REF/MOD instead of syncing them into the page: a written page looks clean (needs --mmu)") \
+	X(HATI_UPDATE_PTE_NO_SYNC, "hati-update-pte-no-sync", "hat",	\
+	    "hati_update_pte", "no-sync", "lost-mod",			\
+	    "clears REF/MOD in the PTE (hat_pagesync ZERORM) without moving them to the page (needs --mmu)") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
 	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \

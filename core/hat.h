@@ -179,6 +179,13 @@ extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
 #define HAT_STORECACHING_OK	0x0400
 #define HAT_ORDER_MASK		0x0700
 #define HAT_FORCE_PGUNLOAD	0x01
+/* hat_pagesync flags (common/vm/hat.h). */
+#define HAT_SYNC_DONTZERO	0x00
+#define HAT_SYNC_ZERORM		0x01
+#define HAT_SYNC_STOPON_REF	0x02
+#define HAT_SYNC_STOPON_MOD	0x04
+#define HAT_SYNC_STOPON_RM	(HAT_SYNC_STOPON_REF | HAT_SYNC_STOPON_MOD)
+#define HAT_SYNC_STOPON_SHARED	0x08
 
 /* Boot: mmu_init, kernel hat, hment/htable init, then can_steal etc. */
 /*
@@ -226,6 +233,13 @@ void hat_unshare(hat_t *hat, caddr_t addr, size_t len, uint_t szc);
 uint_t hat_page_getshare(page_t *pp);
 /* Unload a swapped-out hat's unshared, unlocked mappings; drop its cache. */
 void hat_swapout(hat_t *hat);
+/*
+ * Collect (HAT_SYNC_ZERORM: and clear) the REF/MOD bits of pp's mappings
+ * into the page; returns pp's P_REF/P_MOD/P_RO (core/hat_sync.c).
+ */
+uint_t hat_pagesync(page_t *pp, uint_t flags);
+/* The pageout scanner's sharing threshold for HAT_SYNC_STOPON_SHARED. */
+extern ulong_t po_share;
 /* Remove pp's large mappings and make pp a small page (pp SE_EXCL). */
 void hat_page_demote(page_t *pp);
 void hat_tlb_inval(hat_t *hat, uintptr_t va);
@@ -233,6 +247,8 @@ void hat_tlb_inval(hat_t *hat, uintptr_t va);
 /* Internal paths shared with hment.c / htable.c (digest §3.3, §3.4). */
 struct hment;
 struct hment *hati_page_unmap(page_t *pp, htable_t *ht, uint_t entry);
+/* Copy a PTE's REF/MOD to the page(s); pp's mlist lock held. */
+void hati_sync_pte_to_page(page_t *pp, x86pte_t pte, level_t level);
 void hat_pte_unmap(htable_t *ht, uint_t entry, uint_t flags, x86pte_t old_pte,
     void *pte_ptr, boolean_t tlb);
 

@@ -565,7 +565,7 @@ hati_mkpte(pfn_t pfn, uint_t attr, level_t level, uint_t flags)
  * Copy the PTE's REF/MOD bits to the page (every constituent page of a
  * large mapping), unless the mapping does not sync them.
  */
-static void
+void
 hati_sync_pte_to_page(page_t *pp, x86pte_t pte, level_t level)
 {
 	uint_t rm = 0;

@@ -397,6 +397,43 @@ vt_mmu_writeback(page_t *pp, const char *after)
 		    __ATOMIC_RELAXED);
 }
 
+/*
+ * The page daemon's write-back of a page it keeps mapped: hat_pagesync
+ * with HAT_SYNC_ZERORM moves every mapping's REF/MOD to the page (clearing
+ * them by CAS, with a shootdown each), so a page written before the sync
+ * began and not written back since must come out with P_MOD (`lost-mod`).
+ * If it did, the page is written back: P_MOD is cleared first and the
+ * version read after, so a write that lands meanwhile either counts as
+ * written back or has set PT_MOD again in a PTE (its walk, or the
+ * shootdown it is waited for, is over before any sync of it).  Caller
+ * holds pp SE_EXCL.  Locks as hat_pagesync.
+ */
+void
+vt_mmu_sync_writeback(page_t *pp)
+{
+	pfn_t pfn = pp->p_pagenum;
+	uint32_t w0 = VT_PEEK(vt_frame_wver[pfn]);
+	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
+	uint32_t w1;
+	uint_t attr;
+
+	ASSERT(PAGE_EXCL(pp));
+	attr = hat_pagesync(pp, HAT_SYNC_ZERORM);
+	if (w0 != c && (attr & P_MOD) == 0)
+		vt_fail("lost-mod", "pfn %" PRIu64 " was written %u time(s) "
+		    "through its mappings since its last write-back, but has "
+		    "no P_MOD after hat_pagesync(HAT_SYNC_ZERORM): the dirty "
+		    "data would never be written", (uint64_t)pfn, w0 - c);
+	if ((attr & P_MOD) == 0)
+		return;
+	hat_page_clrattr(pp, P_MOD);
+	w1 = VT_PEEK(vt_frame_wver[pfn]);
+	VT_POKE(vt_frame_cver[pfn], w1);
+	if (w1 != c)
+		(void) __atomic_fetch_add(&vt_mmu_writebacks, 1,
+		    __ATOMIC_RELAXED);
+}
+
 /* Test aid: plant a translation in CPU c's TLB.  Takes its tlb_lock. */
 void
 vt_mmu_tlb_plant(uint32_t c, uintptr_t va, pfn_t pfn, bool writable)

@@ -97,6 +97,12 @@ void vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after);
  */
 void vt_mmu_writeback(page_t *pp, const char *after);
 /*
+ * The page daemon's write-back of a mapped page: hat_pagesync(pp,
+ * HAT_SYNC_ZERORM), the `lost-mod` check, and if P_MOD was set the page is
+ * written back.  Caller holds pp SE_EXCL; takes mlist locks (hat_pagesync).
+ */
+void vt_mmu_sync_writeback(page_t *pp);
+/*
  * The frame a TLB cached last (any CPU), or PFN_INVALID: a hint for roles
  * that want to act on pages the CPUs are using.  No lock.
  */

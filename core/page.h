@@ -36,6 +36,11 @@ typedef struct page {
 #define P_REF		0x02
 #define P_RO		0x04
 #define PP_ISFREE(pp)	((pp)->p_state & P_FREE)
+/* The page's REF/MOD/RO bits (advisory reads, no schedule point). */
+#define PP_GENERIC_ATTR(pp)	(VT_PEEK((pp)->p_nrm) & (P_MOD | P_REF | P_RO))
+#define PP_ISMOD(pp)		(VT_PEEK((pp)->p_nrm) & P_MOD)
+#define PP_ISREF(pp)		(VT_PEEK((pp)->p_nrm) & P_REF)
+#define PP_ISRO(pp)		(VT_PEEK((pp)->p_nrm) & P_RO)
 
 /* Frame owner tags (vt_frame_tag[pfn]); relaxed atomics. */
 enum vt_frame_tag {

@@ -53,7 +53,8 @@ struct vt_hat_opts {
 	X(MMU_WALK, "mmu_walk") \
 	X(MAPCNT, "hment_mapcnt") \
 	X(SWAPOUT, "hat_swapout") \
-	X(DEMOTE, "hat_page_demote")
+	X(DEMOTE, "hat_page_demote") \
+	X(PAGESYNC, "hat_pagesync")
 
 enum vt_hat_op {
 #define VT_HAT_OP_ENUM(id, name) VT_HAT_OP_##id,

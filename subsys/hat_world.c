@@ -743,6 +743,13 @@ vt_world_pageunloader_op(struct vt_worker *w)
 
 		vt_hat_event(w, VT_HAT_OP_MAPCNT, 0, 0, pp->p_pagenum, n);
 	}
+	/* With CPUs writing pages: sometimes write it back, still mapped. */
+	if (vt_mmu_ncpus() > 0 && vt_worker_chance(w, 30)) {
+		vt_mmu_sync_writeback(pp);
+		page_unlock(pp);
+		vt_hat_event(w, VT_HAT_OP_PAGESYNC, 0, 0, pp->p_pagenum, 0);
+		return;
+	}
 	rc = hat_pageunload(pp, 0);
 	left = hment_mapcnt(pp);
 	if (left != 0)

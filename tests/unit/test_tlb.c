@@ -7,8 +7,11 @@
  * translation to a freed frame, and under mutant x86pte-inval-no-shootdown;
  * the `lost-mod` check passes a written page whose MOD was synced (and
  * writes it back), and fires on a PTE whose MOD was cleared without a sync
- * and under mutant hati-page-unmap-no-sync.  TAP output; the failing cases
- * run in fork()ed children.
+ * and under mutant hati-page-unmap-no-sync; hat_pagesync(HAT_SYNC_ZERORM)
+ * clears a running CPU's REF/MOD by CAS, shoots its entry down and moves
+ * MOD to the page, and its write-back check fires under mutant
+ * hati-update-pte-no-sync.  TAP output; the failing cases run in fork()ed
+ * children.
  */
 #include "../tap.h"
 #include "../child.h"
@@ -156,6 +159,21 @@ child_no_sync(void *arg)
 	printf("survived\n");
 }
 
+/* CPU 0 writes pp at VA_A and keeps running; the daemon syncs it. */
+static void
+child_update_no_sync(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_injected[VT_MUT_HATI_UPDATE_PTE_NO_SYNC] = true;
+	load(VA_A, pp);
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, true);
+	page_lock(pp, SE_EXCL);
+	vt_mmu_sync_writeback(pp);
+	printf("survived\n");
+}
+
 static void
 expect_failure(void (*fn)(void *), void *arg, const char *check,
     const char *what)
@@ -182,7 +200,7 @@ main(void)
 	uint32_t w0;
 	uint_t e;
 
-	tap_plan(15);
+	tap_plan(19);
 	vt_machine_init(NPAGES, 16);
 	hat_init(&params);
 	vt_mmu_init(2);
@@ -276,6 +294,37 @@ main(void)
 	    "cleared without a sync");
 	expect_failure(child_no_sync, pp, "lost-mod",
 	    "hati-page-unmap-no-sync");
+
+	/* hat_pagesync */
+	expect_failure(child_update_no_sync, pp, "lost-mod",
+	    "hati-update-pte-no-sync");
+	load(VA_A, pp);
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, true);
+	w0 = vt_frame_wver[pp->p_pagenum];
+	page_lock(pp, SE_EXCL);
+	tap_ok(hat_pagesync(pp, HAT_SYNC_STOPON_MOD) == (P_MOD | P_REF) &&
+	    (x86pte_get(ht = htable_getpage(as1.a_hat, VA_A, &e), e) &
+	    PT_MOD) != 0, "hat_pagesync without ZERORM copies REF|MOD to "
+	    "the page and leaves the PTE alone");
+	htable_release(ht);
+	hat_page_clrattr(pp, P_MOD | P_REF);
+	ms0 = stats();
+	ht = htable_getpage(as1.a_hat, VA_A, &e);
+	tap_ok(hat_pagesync(pp, HAT_SYNC_ZERORM) == (P_MOD | P_REF) &&
+	    (x86pte_get(ht, e) & (PT_REF | PT_MOD)) == 0 &&
+	    stats().tlb_flushed - ms0.tlb_flushed == 1,
+	    "hat_pagesync(ZERORM) moves REF|MOD to the page, clears them in "
+	    "the PTE and shoots the running CPU's entry down");
+	htable_release(ht);
+	(void) vt_mmu_walk(0, VA_A, true);
+	vt_mmu_sync_writeback(pp);
+	tap_ok(vt_frame_cver[pp->p_pagenum] == vt_frame_wver[pp->p_pagenum] &&
+	    hat_page_getattr(pp, P_MOD) == 0,
+	    "the daemon's write-back of a mapped page passes and cleans it");
+	page_unlock(pp);
+	vt_mmu_switch(0, NULL);
+	pageunload(pp);
 
 	pageunload(pp2);
 	rw_enter(&as1.a_lock, RW_WRITER);
