@@ -121,7 +121,8 @@ void hat_exit(hat_t *hat);
  * waited for; vt_kas_* the slab pages --segkmem on maps into and unmaps
  * from the kernel hat, vt_vmem_populates the loads made as vmem's populator;
  * vt_hm_reserve_mode / vt_ht_reserve_mode count hment_alloc and
- * htable_alloc calls after boot that found USE_HAT_RESERVES() true.
+ * htable_alloc calls after boot that found USE_HAT_RESERVES() true;
+ * vt_reserves_owned the times a thread became the 2006 hat_reserves_thread.
  */
 #define VT_HATSTATS_PORT(X) \
 	X(vt_tlb_inval) \
@@ -135,7 +136,8 @@ void hat_exit(hat_t *hat);
 	X(vt_kas_unloads) \
 	X(vt_vmem_populates) \
 	X(vt_hm_reserve_mode) \
-	X(vt_ht_reserve_mode)
+	X(vt_ht_reserve_mode) \
+	X(vt_reserves_owned)
 
 struct hatstats {
 #define VT_HATSTAT_MEMBER(f)	ulong_t f;
@@ -165,6 +167,7 @@ extern const struct vt_hatstat_field vt_hatstat_fields[VT_HATSTAT_FIELDS];
 #define HAT_LOAD_NOCONSIST	0x20
 #define HAT_LOAD_SHARE		0x40
 #define HAT_LOAD_REMAP		0x80
+#define HAT_NO_KALLOC		0x200	/* 2006: a load for the HAT's own kmem */
 #define HAT_UNLOAD		0x00
 #define HAT_UNLOAD_NOSYNC	0x02
 #define HAT_UNLOAD_UNLOCK	0x04

@@ -69,6 +69,15 @@ struct as kas;
 kmutex_t	hat_list_lock;
 kcondvar_t	hat_list_cv;
 
+/*
+ * The 2006 reserve ownership (hment revision 2006 only): hat_reserves_lock
+ * serialises taking and giving up hat_reserves_thread (hment.c), and
+ * hat_reserves_cv is broadcast when it is given up.
+ */
+kmutex_t	hat_reserves_lock;
+kcondvar_t	hat_reserves_cv;
+static struct vt_lock_class *hat_reserves_class; /* "hat_reserves_lock" */
+
 uint_t use_boot_reserve = 1;	/* boot only (hat_init); racy reads */
 uint_t can_steal_post_boot = 0;	/* set by the first hat_alloc */
 
@@ -288,6 +297,10 @@ hat_init(const struct vt_hat_params *p)
 	vt_mutex_init_class(&hat_list_lock, hat_list_class, 0);
 	cv_init(&hat_list_cv, NULL, CV_DEFAULT, NULL);
 	hat_mutex_class = vt_lockclass_create("hat_mutex");
+	hat_reserves_class = vt_lockclass_create("hat_reserves_lock");
+	vt_mutex_init_class(&hat_reserves_lock, hat_reserves_class, 0);
+	cv_init(&hat_reserves_cv, NULL, CV_DEFAULT, NULL);
+	VT_POKE(hat_reserves_thread, NULL);
 
 	htable_init(p->htable_locks);
 	hment_init(p->hment_rev, p->hment_hash_size, p->mlist_locks,
@@ -383,6 +396,8 @@ hat_fini(void)
 	hat_cache = NULL;
 	cv_destroy(&hat_list_cv);
 	mutex_destroy(&hat_list_lock);
+	cv_destroy(&hat_reserves_cv);
+	mutex_destroy(&hat_reserves_lock);
 	use_boot_reserve = 1;
 	can_steal_post_boot = 0;
 	vt_hat_fix = 0;
@@ -690,6 +705,88 @@ done:
 }
 
 /*
+ * Who owns the reserves, read without hat_reserves_lock.  A thread comparing
+ * it with itself sees only its own stores, so that read is no schedule
+ * point; another thread's look (is someone in the reserves?) is one, but
+ * only with --segkmem on: without it no HAT operation nests, nobody ever
+ * owns the reserves, and a schedule point there would only move controlled
+ * schedules of the 2006 revision.
+ */
+static kthread_t *
+reserves_owner(void)
+{
+	return (vt_segkmem ? VT_RACY_LOAD(hat_reserves_thread) :
+	    VT_PEEK(hat_reserves_thread));
+}
+
+/*
+ * Port of hati_reserves_enter() (hat_i86.c 2006, digest §2.5).  No lock held
+ * on entry or return; takes hat_reserves_lock and may sleep on
+ * hat_reserves_cv while another thread owns the reserves.
+ *
+ * Count one more level of HAT recursion (two for the HAT's own kmem,
+ * kmem_for_hat).  A nested operation makes this thread the only one that
+ * may use the reserves; while some thread owns them, every other HAT
+ * operation waits for it to finish.
+ * PORT: the kernel keeps an "exiting" flag in bit 7 of t_hatdepth; here it
+ * is t_hatexiting, because the 2015 htable.c reads t_hatdepth as a depth.
+ */
+static void
+hati_reserves_enter(uint_t kmem_for_hat)
+{
+	ASSERT(kmem_for_hat < 2);
+	ASSERT(curthread->t_hatdepth < 16);
+	curthread->t_hatdepth += 1 + (int)kmem_for_hat;
+
+	/* use_boot_reserve changes only at boot: no schedule point. */
+	if (VT_PEEK(hat_reserves_thread) == curthread ||
+	    VT_PEEK(use_boot_reserve))
+		return;
+	if (curthread->t_hatdepth > 1 || reserves_owner() != NULL) {
+		mutex_enter(&hat_reserves_lock);
+		while (hat_reserves_thread != NULL)
+			cv_wait(&hat_reserves_cv, &hat_reserves_lock);
+		if (curthread->t_hatdepth > 1) {
+			VT_RACY_STORE(hat_reserves_thread, curthread);
+			HATSTAT_INC(vt_reserves_owned);
+		}
+		mutex_exit(&hat_reserves_lock);
+	}
+}
+
+/*
+ * Port of hati_reserves_exit() (hat_i86.c 2006, digest §2.5).  No lock held
+ * on entry or return; takes hat_reserves_lock, and kmem and the reserve
+ * mutexes through the adjust routines.
+ *
+ * Leave a level; the owner gives the reserves up when it is back at depth
+ * 0, wakes the waiters, then (not for the HAT's own kmem, and not from
+ * inside its own adjusting) refills and trims both reserves.
+ */
+static void
+hati_reserves_exit(uint_t kmem_for_hat)
+{
+	ASSERT(kmem_for_hat < 2);
+	curthread->t_hatdepth -= 1 + (int)kmem_for_hat;
+	ASSERT(curthread->t_hatdepth >= 0);
+
+	if (VT_PEEK(hat_reserves_thread) != curthread ||
+	    curthread->t_hatdepth != 0 || VT_PEEK(use_boot_reserve))
+		return;
+	mutex_enter(&hat_reserves_lock);
+	VT_RACY_STORE(hat_reserves_thread, NULL);
+	cv_broadcast(&hat_reserves_cv);
+	mutex_exit(&hat_reserves_lock);
+
+	if (!kmem_for_hat && !curthread->t_hatexiting) {
+		curthread->t_hatexiting = 1;
+		htable_adjust_reserve();
+		hment_adjust_reserve();
+		curthread->t_hatexiting = 0;
+	}
+}
+
+/*
  * Port of hati_load_common() (hat_i86.c 2014).  The caller holds the
  * hat's AS lock (any mode).  Takes bucket mutexes through htable_lookup/
  * htable_create/htable_release and the mlist lock through hati_pte_map;
@@ -704,10 +801,18 @@ hati_load_common(hat_t *hat, uintptr_t va, page_t *pp, uint_t attr,
 	uint_t entry;
 	x86pte_t pte;
 	int rv = 0;
+	bool rev2006 = (hment_revision == HMENT_REV_2006_CHAIN);
+	uint_t kmem_for_hat = (flags & HAT_NO_KALLOC) ? 1 : 0;
 
-	/* Depth > 1 means a HAT operation recursed: reserves only. */
-	++curthread->t_hatdepth;
-	ASSERT(curthread->t_hatdepth < 16);
+	/*
+	 * Depth > 1 means a HAT operation recursed: reserves only.  PORT: with
+	 * the 2006 hment the 2006 rule runs instead, after the lookup as there
+	 * (hati_reserves_enter; the reserves get an owner).
+	 */
+	if (!rev2006) {
+		++curthread->t_hatdepth;
+		ASSERT(curthread->t_hatdepth < 16);
+	}
 
 	ASSERT(hat == kas.a_hat || rw_lock_held(&hat->hat_as->a_lock));
 
@@ -721,6 +826,12 @@ hati_load_common(hat_t *hat, uintptr_t va, page_t *pp, uint_t attr,
 
 	/* The table that maps va at this level, if it exists. */
 	ht = htable_lookup(hat, va, level);
+	if (rev2006) {
+		hati_reserves_enter(kmem_for_hat);
+		/* 2006: a nested load never needs an hment. */
+		if (curthread->t_hatdepth > 1)
+			flags |= HAT_LOAD_NOCONSIST;
+	}
 
 	/* No page_t: the mapping cannot be on a mapping list. */
 	if (pp == NULL)
@@ -747,14 +858,17 @@ hati_load_common(hat_t *hat, uintptr_t va, page_t *pp, uint_t attr,
 	rv = hati_pte_map(ht, entry, pp, pte, flags, NULL);
 
 	htable_release(ht);
-	--curthread->t_hatdepth;
+	if (rev2006)
+		hati_reserves_exit(kmem_for_hat);
+	else
+		--curthread->t_hatdepth;
 	return (rv);
 }
 
 /* Flags hat_memload accepts (the subset of the kernel's this port has). */
 static const uint_t supported_memload_flags =
 	HAT_LOAD | HAT_LOAD_LOCK | HAT_LOAD_NOCONSIST | HAT_LOAD_SHARE |
-	HAT_LOAD_REMAP;
+	HAT_LOAD_REMAP | HAT_NO_KALLOC;
 
 /*
  * Port of hat_memload() (hat_i86.c 2014).  The caller holds the hat's AS

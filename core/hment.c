@@ -83,12 +83,12 @@ struct vt_lock_class *mlist_lock;
 struct vt_lock_class *hash_lock;
 
 /*
- * 2006 reserve rule: the single thread allowed to dip into the reserves.
- * PORT: in the kernel this lives in hat_i86.c and is set by
- * hati_reserves_enter() when a HAT operation recurses through kmem back into
- * the HAT.  In this simulation kmem never calls into the HAT, so no thread
- * ever becomes the reserves thread and the variable stays NULL; the 2006
- * tests against it are kept so the rule reads as in the seed.
+ * 2006 reserve rule: the single thread allowed to dip into the reserves,
+ * set and cleared by hati_reserves_enter()/hati_reserves_exit() (hat_i86.c,
+ * under hat_reserves_lock) when a HAT operation recursed through kmem back
+ * into the HAT, which happens with --segkmem on.  Tested here against
+ * curthread: a thread sees only its own stores in that comparison, so the
+ * reads are relaxed atomics without a schedule point.
  */
 kthread_t	*hat_reserves_thread = NULL;
 
@@ -245,7 +245,7 @@ static int
 hment_2006_use_reserves(void)
 {
 	return VT_RACY_LOAD(use_boot_reserve) != 0 ||
-	    curthread == hat_reserves_thread || panicstr != NULL;
+	    curthread == VT_PEEK(hat_reserves_thread) || panicstr != NULL;
 }
 
 /* Port of hment_alloc() (hment.c 2007/2006). */
@@ -292,7 +292,7 @@ hment_alloc(void)
 				if (VT_RACY_LOAD(hment_reserve_count) >=
 				    hment_reserve_amount || hm == NULL ||
 				    panicstr != NULL ||
-				    curthread == hat_reserves_thread) {
+				    curthread == VT_PEEK(hat_reserves_thread)) {
 					break;
 				}
 			} else if (hm == NULL || USE_HAT_RESERVES() ||
@@ -356,7 +356,7 @@ hment_free(hment_t *hm)
 	memset(hm, 0, sizeof (*hm));
 	HATSTAT_INC(hs_hm_free);
 	if (hment_revision == HMENT_REV_2006_CHAIN) {
-		if (curthread == hat_reserves_thread ||
+		if (curthread == VT_PEEK(hat_reserves_thread) ||
 		    VT_RACY_LOAD(hment_reserve_count) < hment_reserve_amount) {
 			hment_put_reserve(hm);
 		} else {
@@ -754,7 +754,7 @@ hment_adjust_reserve(void)
 	if (hment_revision == HMENT_REV_2006_CHAIN) {
 		while (VT_RACY_LOAD(hment_reserve_count) >
 		    hment_reserve_amount) {
-			ASSERT(curthread != hat_reserves_thread);
+			ASSERT(curthread != VT_PEEK(hat_reserves_thread));
 			hm = hment_get_reserve();
 			if (hm == NULL) {
 				return;

@@ -25,6 +25,7 @@ typedef struct cpu {
 typedef struct kthread {
 	uint32_t	t_id;		/* worker id; immutable */
 	int		t_hatdepth;	/* HAT recursion depth; owner only */
+	int		t_hatexiting;	/* 2006 hati_reserves_exit adjusting; owner only */
 	int		t_vmem_populator; /* vmem_is_populator(): mapping vmem's own pages; owner only */
 	int		t_segkmem;	/* inside a slab grow/shrink (no nested shrink); owner only */
 	cpu_t		*t_cpu;		/* virtual CPU; immutable */
