@@ -253,7 +253,9 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 			 */
 			vt_tlb_fill(&cpu->mc_tlb, va, leaf,
 			    (pte & PT_WRITABLE) != 0, (want & PT_MOD) != 0);
-			__atomic_store_n(&vt_mmu_hot, leaf, __ATOMIC_RELAXED);
+			/* A line every CPU writes: only when it changes. */
+			if (VT_PEEK(vt_mmu_hot) != leaf)
+				VT_POKE(vt_mmu_hot, leaf);
 			if (write)
 				vt_frame_write(leaf);
 			rv = 1;
@@ -360,7 +362,7 @@ vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after)
 	uintptr_t where;
 
 	for (uint32_t c = 0; c < vt_mmu_n; c++)
-		if (vt_tlb_holds(&vt_mmu_cpus[c].mc_tlb, 0, 0, pfn, n, &where))
+		if (vt_tlb_holds(&vt_mmu_cpus[c].mc_tlb, pfn, n, &where))
 			vt_fail("tlb", "cpu %u still caches va 0x%" PRIxPTR
 			    " -> a frame of pfn %" PRIu64 "..+%" PRIu64 " after "
 			    "%s returned (a shootdown did not reach it)", c,
@@ -368,63 +370,30 @@ vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after)
 }
 
 /*
- * The `lost-mod` check once the HAT has unmapped every mapping of pp and
- * none can come back (hat_pageunload with pp held SE_EXCL, the `tlb` check
- * passed): a page written since its last write-back must carry P_MOD, or
- * the page cache would throw the data away.  Then the page daemon writes
- * it back: the version is recorded and P_MOD cleared (hat_page_clrattr, as
- * the kernel's page_io path does).  No lock beyond the caller's page lock.
+ * The `lost-mod` check and the write-back shared by both paths below: c
+ * is the version last written back and w0 the version before the HAT
+ * synced pp's mappings; mod whether pp came out with P_MOD.  A page
+ * written since its last write-back must carry P_MOD, or its data would be
+ * thrown away.  A modified page is then written back: P_MOD is cleared
+ * first (hat_page_clrattr, as the kernel's page_io path does) and the
+ * version read after, so a write that lands meanwhile either counts as
+ * written back or has set PT_MOD again in a PTE (its walk, or the
+ * shootdown that waits for its TLB entry, is over before any sync of it).
  */
-void
-vt_mmu_writeback(page_t *pp, const char *after)
+static void
+check_and_write_back(page_t *pp, uint32_t w0, uint32_t c, bool mod,
+    const char *after)
 {
 	pfn_t pfn = pp->p_pagenum;
-	uint32_t w = VT_PEEK(vt_frame_wver[pfn]);
-	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
+	uint32_t w1;
 
 	ASSERT(PAGE_EXCL(pp));
-	if (w != c && hat_page_getattr(pp, P_MOD) == 0)
+	if (w0 != c && !mod)
 		vt_fail("lost-mod", "pfn %" PRIu64 " was written %u time(s) "
 		    "through its mappings since its last write-back, but has "
 		    "no P_MOD after %s: the dirty data would be thrown away",
-		    (uint64_t)pfn, w - c, after);
-	if (w == c && hat_page_getattr(pp, P_MOD) == 0)
-		return;
-	VT_POKE(vt_frame_cver[pfn], w);
-	hat_page_clrattr(pp, P_MOD);
-	if (w != c)
-		(void) __atomic_fetch_add(&vt_mmu_writebacks, 1,
-		    __ATOMIC_RELAXED);
-}
-
-/*
- * The page daemon's write-back of a page it keeps mapped: hat_pagesync
- * with HAT_SYNC_ZERORM moves every mapping's REF/MOD to the page (clearing
- * them by CAS, with a shootdown each), so a page written before the sync
- * began and not written back since must come out with P_MOD (`lost-mod`).
- * If it did, the page is written back: P_MOD is cleared first and the
- * version read after, so a write that lands meanwhile either counts as
- * written back or has set PT_MOD again in a PTE (its walk, or the
- * shootdown it is waited for, is over before any sync of it).  Caller
- * holds pp SE_EXCL.  Locks as hat_pagesync.
- */
-void
-vt_mmu_sync_writeback(page_t *pp)
-{
-	pfn_t pfn = pp->p_pagenum;
-	uint32_t w0 = VT_PEEK(vt_frame_wver[pfn]);
-	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
-	uint32_t w1;
-	uint_t attr;
-
-	ASSERT(PAGE_EXCL(pp));
-	attr = hat_pagesync(pp, HAT_SYNC_ZERORM);
-	if (w0 != c && (attr & P_MOD) == 0)
-		vt_fail("lost-mod", "pfn %" PRIu64 " was written %u time(s) "
-		    "through its mappings since its last write-back, but has "
-		    "no P_MOD after hat_pagesync(HAT_SYNC_ZERORM): the dirty "
-		    "data would never be written", (uint64_t)pfn, w0 - c);
-	if ((attr & P_MOD) == 0)
+		    (uint64_t)pfn, w0 - c, after);
+	if (!mod)
 		return;
 	hat_page_clrattr(pp, P_MOD);
 	w1 = VT_PEEK(vt_frame_wver[pfn]);
@@ -432,6 +401,39 @@ vt_mmu_sync_writeback(page_t *pp)
 	if (w1 != c)
 		(void) __atomic_fetch_add(&vt_mmu_writebacks, 1,
 		    __ATOMIC_RELAXED);
+}
+
+/*
+ * After hat_pageunload of pp (held SE_EXCL, the `tlb` check passed): no
+ * mapping is left and none can come back, so P_MOD says all.  No lock
+ * beyond the caller's page lock.
+ */
+void
+vt_mmu_writeback(page_t *pp, const char *after)
+{
+	pfn_t pfn = pp->p_pagenum;
+
+	check_and_write_back(pp, VT_PEEK(vt_frame_wver[pfn]),
+	    VT_PEEK(vt_frame_cver[pfn]), hat_page_getattr(pp, P_MOD) != 0,
+	    after);
+}
+
+/*
+ * A page the daemon keeps mapped: hat_pagesync with HAT_SYNC_ZERORM moves
+ * every mapping's REF/MOD to the page (clearing them by CAS, with a
+ * shootdown each), so a page written before the sync began must come out
+ * with P_MOD.  Caller holds pp SE_EXCL.  Locks as hat_pagesync.
+ */
+void
+vt_mmu_sync_writeback(page_t *pp)
+{
+	pfn_t pfn = pp->p_pagenum;
+	uint32_t w0 = VT_PEEK(vt_frame_wver[pfn]);
+	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
+
+	check_and_write_back(pp, w0, c,
+	    (hat_pagesync(pp, HAT_SYNC_ZERORM) & P_MOD) != 0,
+	    "hat_pagesync(HAT_SYNC_ZERORM)");
 }
 
 /* Test aid: plant a translation in CPU c's TLB.  Takes its tlb_lock. */

@@ -122,8 +122,7 @@ vt_tlb_flush(struct vt_tlb *t, uintptr_t va, size_t len,
 
 /* Takes tlb_lock. */
 bool
-vt_tlb_holds(struct vt_tlb *t, uintptr_t va, size_t len, pfn_t pfn,
-    pgcnt_t npfn, uintptr_t *where)
+vt_tlb_holds(struct vt_tlb *t, pfn_t pfn, pgcnt_t npfn, uintptr_t *where)
 {
 	bool found = false;
 
@@ -131,10 +130,7 @@ vt_tlb_holds(struct vt_tlb *t, uintptr_t va, size_t len, pfn_t pfn,
 	for (uint32_t i = 0; i < VT_TLB_ENTRIES && !found; i++) {
 		struct vt_tlb_entry *e = &t->tlb_e[i];
 
-		if (!e->te_valid)
-			continue;
-		if (pfn == PFN_INVALID ? in_range(e->te_va, va, len) :
-		    (e->te_pfn >= pfn && e->te_pfn - pfn < npfn)) {
+		if (e->te_valid && e->te_pfn >= pfn && e->te_pfn - pfn < npfn) {
 			*where = e->te_va;
 			found = true;
 		}

@@ -12,9 +12,9 @@
  *
  * The `tlb` check: a CPU that uses an entry whose frame has since been freed
  * (the frame's generation moved) or is no longer a data page fails the run;
- * so does an entry still present for an address (or frame) the HAT has
- * finished unmapping, that is after hat_unload or hat_pageunload returned
- * and their shootdowns completed (vt_tlb_holds, asked by the roles).
+ * so does an entry still present for a frame the HAT has finished
+ * unmapping, once hat_pageunload returned with the page held SE_EXCL
+ * (vt_tlb_holds, asked by the page daemon).
  *
  * PORT: no paging-structure caches (PTPs are re-read on every walk) and no
  * global entries (the walkers walk user hats only); 16 entries, direct
@@ -76,11 +76,10 @@ uint32_t vt_tlb_flush(struct vt_tlb *t, uintptr_t va, size_t len,
     bool shootdown);
 
 /*
- * Does t still hold an entry for [va, va + len) (pfn PFN_INVALID) or for a
- * frame in [pfn, pfn + npfn) (any va)?  *where gets the entry's va.  Takes
- * tlb_lock.
+ * Does t still hold an entry for a frame in [pfn, pfn + npfn) (any va)?
+ * *where gets the entry's va.  Takes tlb_lock.
  */
-bool vt_tlb_holds(struct vt_tlb *t, uintptr_t va, size_t len, pfn_t pfn,
-    pgcnt_t npfn, uintptr_t *where);
+bool vt_tlb_holds(struct vt_tlb *t, pfn_t pfn, pgcnt_t npfn,
+    uintptr_t *where);
 
 #endif /* VT_CORE_TLB_H */
