@@ -122,7 +122,10 @@ void hat_exit(hat_t *hat);
  * from the kernel hat, vt_vmem_populates the loads made as vmem's populator;
  * vt_hm_reserve_mode / vt_ht_reserve_mode count hment_alloc and
  * htable_alloc calls after boot that found USE_HAT_RESERVES() true;
- * vt_reserves_owned the times a thread became the 2006 hat_reserves_thread.
+ * vt_reserves_owned the times a thread became the 2006 hat_reserves_thread;
+ * vt_kas_kmaps the library pages the kmapper role mapped into kas, and
+ * vt_hm_steal_kas the kernel hments hment_steal passed over, and
+ * vt_tlb_inval_kas the shootdowns of kernel-hat translations.
  */
 #define VT_HATSTATS_PORT(X) \
 	X(vt_tlb_inval) \
@@ -137,7 +140,10 @@ void hat_exit(hat_t *hat);
 	X(vt_vmem_populates) \
 	X(vt_hm_reserve_mode) \
 	X(vt_ht_reserve_mode) \
-	X(vt_reserves_owned)
+	X(vt_reserves_owned) \
+	X(vt_kas_kmaps) \
+	X(vt_hm_steal_kas) \
+	X(vt_tlb_inval_kas)
 
 struct hatstats {
 #define VT_HATSTAT_MEMBER(f)	ulong_t f;

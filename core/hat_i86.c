@@ -955,6 +955,8 @@ hat_tlb_inval_range(hat_t *hat, uintptr_t va, size_t len)
 
 	if (VT_RACY_LOAD(hat->hat_flags) & HAT_FREEING)
 		return;
+	if (hat == kas.a_hat)
+		HATSTAT_INC(vt_tlb_inval_kas);	/* PORT: counted */
 	if (VT_RACY_LOAD(hat->hat_flags) & HAT_SHARED) {
 		hat = kas.a_hat;
 		va = DEMAP_ALL_ADDR;

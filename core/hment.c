@@ -1040,8 +1040,12 @@ hment_steal(void)
 			for (hm = pp->p_mapping; hm != NULL; hm = hm->hm_next) {
 				ht = hm->hm_htable;
 				victim = VT_RACY_LOAD(ht->ht_hat);
-				if (victim != kas.a_hat &&
-				    VT_RACY_LOAD(ht->ht_busy) == 0 &&
+				/* PORT: counted (kmapper's kernel hments). */
+				if (victim == kas.a_hat) {
+					HATSTAT_INC(vt_hm_steal_kas);
+					continue;
+				}
+				if (VT_RACY_LOAD(ht->ht_busy) == 0 &&
 				    VT_RACY_LOAD(ht->ht_lock_cnt) == 0) {
 					/* PORT: --hat-fix hment-steal-victim. */
 					if ((vt_hat_fix &

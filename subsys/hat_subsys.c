@@ -134,8 +134,24 @@ static const char *const hat_counter_names[] = {
 	NULL
 };
 
-/* The simulated hardware role (mmu_role.c). */
-extern const struct vt_role vt_mmu_role;
+/*
+ * The roles every HAT scenario offers: the simulated CPU (hardware, so
+ * not counted in --threads) and the kernel's file-cache mappings.
+ */
+static const struct vt_role hat_roles[] = {
+	{ .name = "mmu",
+	  .desc = "simulated CPU: load a hat, access its VAs through a TLB, "
+	    "walking the page tables without locks on a miss (REF/MOD by "
+	    "CAS), go idle",
+	  .weight = 0, .min_count = 0, .extra = true, .op = vt_mmu_op },
+	{ .name = "kmapper",
+	  .desc = "segmap's part: map library pages into the kernel hat at its "
+	    "own kernel VAs and unmap them (kernel hments on user pages' "
+	    "lists, kernel shootdowns)",
+	  .weight = 0, .min_count = 0, .extra = false, .op = vt_kmapper_op,
+	  .worker_init = vt_kmapper_init, .worker_fini = vt_kmapper_fini },
+};
+#define	vt_mmu_role	(hat_roles[0])
 
 static int
 hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
@@ -336,8 +352,8 @@ const struct vt_subsys_ops vt_subsys_hat = {
 	.validate = hat_validate,
 	.boot = hat_boot,
 	.fini = hat_fini_all,
-	.roles = &vt_mmu_role,
-	.nroles = 1,
+	.roles = hat_roles,
+	.nroles = sizeof (hat_roles) / sizeof (hat_roles[0]),
 	.op_names = hat_op_names,
 	.nops = VT_HAT_NOPS,
 	.op_base = &vt_hat_op_base,

@@ -104,6 +104,12 @@ vt_hat_event(struct vt_worker *w, enum vt_hat_op op, uint32_t hat_id,
 	    result);
 }
 
+/* The HAT's own roles: the simulated CPU (mmu_role.c), segmap's part (kmapper_role.c). */
+void vt_mmu_op(struct vt_worker *w);
+void vt_kmapper_op(struct vt_worker *w);
+void vt_kmapper_init(struct vt_worker *w);
+void vt_kmapper_fini(struct vt_worker *w);
+
 /* `vmtorture bench [--seconds S] [--lock NAME] [--tap]` (hat_bench.c). */
 int vt_bench_main(int argc, char **argv);
 

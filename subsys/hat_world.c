@@ -44,6 +44,14 @@ vt_world_slot_va(uint32_t rank, uint32_t slot)
 }
 
 uintptr_t
+vt_world_kmap_va(uint32_t rank, uint32_t slot)
+{
+	ASSERT(slot < VT_KMAP_SLOTS);
+	return (mmu.hole_end + 1 + VT_KMAP_OFFSET +
+	    ((uintptr_t)rank * VT_KMAP_SLOTS + slot) * MMU_PAGESIZE);
+}
+
+uintptr_t
 vt_world_large_va(uint32_t rank)
 {
 	return (VT_VA_LARGE + (uintptr_t)rank * VT_WORLD_SEG_SIZE);

@@ -57,6 +57,18 @@
 #define VT_WORLD_LARGE_PAGES	512	/* one level-1 page */
 #define VT_WORLD_SEG_SIZE	(2UL << 20)	/* LEVEL_SIZE(1) on amd64 */
 
+/*
+ * The kernel's file-cache window (the kmapper role, segmap's part): each
+ * kmapper owns VT_KMAP_SLOTS consecutive kernel pages, 2 TiB above the
+ * end of the VA hole (clear of segkmem's heap at 1 TiB), where it maps
+ * library pages into kas.
+ */
+#define	VT_KMAP_SLOTS		16
+#define	VT_KMAP_OFFSET		(2UL << 40)
+uintptr_t vt_world_kmap_va(uint32_t rank, uint32_t slot);
+/* Kernel mappings have no PROT_USER (hat_memload would drop it anyway). */
+#define	VT_KMAP_ATTR		(PROT_READ | PROT_WRITE)
+
 /* Mapping attributes used for every load (constant, so refaults are exact). */
 #define VT_WORLD_ATTR		(PROT_READ | PROT_WRITE | PROT_USER)
 

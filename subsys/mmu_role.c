@@ -23,8 +23,8 @@
  * accesses take only this CPU's tlb_lock.  The CPU number is this walker's
  * rank among the mmu workers.
  */
-static void
-mmu_op(struct vt_worker *w)
+void
+vt_mmu_op(struct vt_worker *w)
 {
 	uint32_t cpu = w->role_rank;
 	struct vt_world_as *wa;
@@ -67,16 +67,3 @@ mmu_op(struct vt_worker *w)
 	vt_mmu_switch(cpu, NULL);
 	vt_world_proc_exit(wa);
 }
-
-const struct vt_role vt_mmu_role = {
-	.name = "mmu",
-	.desc = "simulated CPU: load a hat, access its VAs through a TLB, "
-	    "walking the page tables without locks on a miss (REF/MOD by CAS), "
-	    "go idle",
-	.weight = 0,
-	.min_count = 0,
-	.extra = true,
-	.op = mmu_op,
-	.worker_init = NULL,
-	.worker_fini = NULL,
-};

@@ -570,7 +570,7 @@ test_steal_nothing(int rev)
 	const char *r = revname(rev);
 	page_t *pk = pg(500), *pv = pg(501);
 	htable_t *all[] = { ht1, ht2, ht3, htA, htB };
-	ulong_t s0, e0, g0;
+	ulong_t s0, e0, g0, k0;
 	uint_t c0, i;
 
 	/* Unstealable lists: kernel hat, busy table, locked entries. */
@@ -588,8 +588,12 @@ test_steal_nothing(int rev)
 	s0 = ST(hs_hm_steals);
 	e0 = ST(hs_hm_steal_exam);
 	g0 = ST(hs_hm_get_reserve);
+	k0 = ST(vt_hm_steal_kas);
 	c0 = VT_PEEK(hment_reserve_count);
 	map(ht2, 8, pv);			/* needs two hments */
+	tap_ok(ST(vt_hm_steal_kas) - k0 == 2,
+	    "%s: each steal passed over the kernel hat's hment once (%lu)", r,
+	    ST(vt_hm_steal_kas) - k0);
 	tap_ok(ST(hs_hm_steals) - s0 == 2,
 	    "%s: kmem failing: two steal attempts", r);
 	tap_ok(ST(hs_hm_steal_exam) - e0 == 2 * NPAGES,
