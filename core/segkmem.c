@@ -4,7 +4,8 @@
  * PORT: a model of illumos' segkmem_xalloc/segkmem_free_vn for the caches
  * on hat_memload_arena, not a port: a slab page is taken from the frame
  * pool and mapped into kas with the same attributes and flags segkmem uses
- * (PROT_READ|PROT_WRITE|HAT_NOSYNC, HAT_LOAD_LOCK), and unmapped with
+ * (PROT_READ|PROT_WRITE|HAT_NOSYNC, HAT_LOAD_LOCK, plus HAT_NO_KALLOC:
+ * see map_slot), and unmapped with
  * HAT_UNLOAD_UNLOCK before its frame goes back.  The frames are tagged as
  * data pages (what the audit expects a leaf PTE to name).  Objects are not
  * placed in the slab pages (core/machine.c keeps host buffers, so the
@@ -84,8 +85,17 @@ static bool map_slot(uint32_t s)
 	if (pp == NULL)
 		return false;
 	slot_page[s] = pp;
+	/*
+	 * PORT: the 2006 HAT_NO_KALLOC caller is not in the seeds or the
+	 * digest.  The flag and hati_reserves_enter's kmem_for_hat say it
+	 * marks a load that maps memory for the HAT's own caches, which is
+	 * all this heap holds, so every slab load passes it: with the 2006
+	 * hment it counts two levels (the reserves get an owner even outside
+	 * a HAT operation) and its exit leaves the reserves unadjusted; the
+	 * 2014 hati_load_common has no use for it.
+	 */
 	hat_memload(kas.a_hat, (caddr_t)slot_va(s), pp,
-	    PROT_READ | PROT_WRITE | HAT_NOSYNC, HAT_LOAD_LOCK);
+	    PROT_READ | PROT_WRITE | HAT_NOSYNC, HAT_LOAD_LOCK | HAT_NO_KALLOC);
 	HATSTAT_INC(vt_kas_loads);
 	return true;
 }

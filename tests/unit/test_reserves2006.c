@@ -35,6 +35,44 @@ stats(void)
 	return (s);
 }
 
+/* What one direct kernel load at depth 0 did to the 2006 reserve rule. */
+struct probe {
+	bool	owned;		/* it made this thread the reserves thread */
+	bool	trimmed;	/* its exit adjusted (trimmed) the hment reserve */
+	bool	left_owner;	/* an owner or a depth was left behind */
+};
+
+/*
+ * A kernel load of a fresh page outside any HAT operation, with or without
+ * HAT_NO_KALLOC (segkmem's flag for the HAT's own caches).  The hment
+ * reserve amount is lowered below the count around it, so an adjust at
+ * its exit would show as a trim.
+ */
+static struct probe
+probe_kernel_load(uint_t flags)
+{
+	struct probe r;
+	page_t *kp = vt_frame_alloc(VT_FRAME_DATA);
+	uintptr_t kva = mmu.hole_end + 1 + ((uintptr_t)3 << 40);
+	uint_t amount = hment_reserve_amount, c0;
+	ulong_t o0 = stats().vt_reserves_owned;
+
+	c0 = VT_PEEK(hment_reserve_count);
+	hment_reserve_amount = c0 > 0 ? c0 - 1 : 0;
+	hat_memload(kas.a_hat, (caddr_t)kva, kp,
+	    PROT_READ | PROT_WRITE | HAT_NOSYNC, HAT_LOAD_LOCK | flags);
+	r.owned = stats().vt_reserves_owned == o0 + 1;
+	r.trimmed = VT_PEEK(hment_reserve_count) != c0;
+	r.left_owner = VT_PEEK(hat_reserves_thread) != NULL ||
+	    curthread->t_hatdepth != 0;
+	hment_reserve_amount = amount;
+	hat_unload(kas.a_hat, (caddr_t)kva, MMU_PAGESIZE, HAT_UNLOAD_UNLOCK);
+	vt_frame_free(kp);
+	return (r);
+}
+
+static struct probe probe_kalloc, probe_plain;
+
 /* Boot, map pp NMAP times, unmap, tear down; the stats of the maps. */
 static struct hatstats
 run(int segkmem, uint_t *reserve_after, bool *owner_after)
@@ -70,6 +108,10 @@ run(int segkmem, uint_t *reserve_after, bool *owner_after)
 	*reserve_after = VT_PEEK(hment_reserve_count);
 	*owner_after = VT_PEEK(hat_reserves_thread) != NULL ||
 	    curthread->t_hatdepth != 0;
+	if (segkmem) {
+		probe_kalloc = probe_kernel_load(HAT_NO_KALLOC);
+		probe_plain = probe_kernel_load(0);
+	}
 	hat_unload(as1.a_hat, (caddr_t)VA0, NMAP * MMU_PAGESIZE, HAT_UNLOAD);
 	hat_free_start(as1.a_hat);
 	hat_free_end(as1.a_hat);
@@ -103,6 +145,14 @@ main(void)
 	tap_ok(res_on == VT_HAT_DEF_HMENT_RESERVE,
 	    "the hment reserve is back at its amount after the loads (%u of "
 	    "%u)", res_on, VT_HAT_DEF_HMENT_RESERVE);
+
+	tap_ok(probe_kalloc.owned && !probe_kalloc.trimmed &&
+	    !probe_kalloc.left_owner,
+	    "a HAT_NO_KALLOC kernel load outside a HAT operation owns the "
+	    "reserves (depth 2), gives them up, and does not adjust them");
+	tap_ok(!probe_plain.owned && !probe_plain.trimmed &&
+	    !probe_plain.left_owner,
+	    "the same load without HAT_NO_KALLOC (depth 1) does not own them");
 
 	off = run(0, &res_off, &own_off);
 	tap_ok(off.vt_kas_loads == 0 && off.vt_reserves_owned == 0 &&
