@@ -82,6 +82,9 @@
 	X(HATI_UPDATE_PTE_NO_SYNC, "hati-update-pte-no-sync", "hat",	\
 	    "hati_update_pte", "no-sync", "lost-mod",			\
 	    "clears REF/MOD in the PTE (hat_pagesync ZERORM) without moving them to the page (needs --mmu)") \
+	X(X86PTE_UPDATE_NO_STALE_CHECK, "x86pte-update-no-stale-check",	\
+	    "hat", "x86pte_update", "no-sync", "lost-mod",		\
+	    "write-protects without looking for a write through a stale TLB entry: the page stays MOD in a read-only PTE only (needs --mmu --vmodsort on)") \
 	X(HAT_FREE_START_CLEARS_VICTIM, "hat-free-start-clears-victim",	\
 	    "hat", "hat_free_start", "wrong-clear", "assert",		\
 	    "clears the thief's HAT_VICTIM itself instead of waiting for htable_steal to clear it") \

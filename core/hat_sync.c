@@ -11,8 +11,9 @@
  * it cleared into the page.  A CPU that sets REF/MOD between the read and
  * the CAS makes the CAS fail: the loop re-reads and tries again.
  *
- * PORT: no VMODSORT vnodes, so hat_page_clrattr never calls the
- * write-protect pass (hati_page_clrwrt) that shares hati_update_pte.
+ * hati_page_clrwrt, the write-protect pass hat_page_clrattr(P_MOD) runs
+ * for a page of a VMODSORT vnode, shares hati_update_pte; it is what makes
+ * x86pte_update's stale-write branch reachable (--vmodsort on).
  */
 #include "hat.h"
 
@@ -162,4 +163,60 @@ next_size:
 		}
 	}
 	return (PP_GENERIC_ATTR(save_pp));
+}
+
+/*
+ * Port of hati_page_clrwrt() (hat_i86.c 2014).  pp is locked by the caller
+ * (the write-back holds it); takes and drops the mlist lock of pp and of
+ * each larger page's leader in turn, never two at once; cross-calls
+ * (x86pte_update's shootdown) with one held.
+ *
+ * Take write permission (and REF/MOD, which go to the page) away from every
+ * writable mapping of pp, so the next write to a clean VMODSORT page
+ * faults.  A mapping whose update fails (hardware set REF/MOD meanwhile, or
+ * a write through a stale TLB entry made x86pte_update give write
+ * permission back) is read again and tried again.
+ */
+void
+hati_page_clrwrt(page_t *pp)
+{
+	hment_t *hm = NULL;
+	htable_t *ht;
+	uint_t entry, pszc = 0;
+	x86pte_t old, new;
+
+next_size:
+	x86_hm_enter(pp);
+	while ((hm = hment_walk(pp, &ht, &entry, hm)) != NULL) {
+		/* Smaller mappings of a leader belong to its own pass. */
+		if ((uint_t)ht->ht_level < pszc)
+			continue;
+		old = x86pte_get(ht, entry);
+		for (;;) {
+			/* Only a writable mapping of this very page matters. */
+			if (PTE2PFN(old, ht->ht_level) != pp->p_pagenum ||
+			    !PTE_GET(old, PT_WRITABLE))
+				break;
+			/* Read-only and clean; the cross-call makes it stick. */
+			new = old;
+			PTE_CLR(new, PT_REF | PT_MOD | PT_WRITABLE);
+			old = hati_update_pte(ht, entry, old, new);
+			if (old == 0)
+				break;
+		}
+	}
+	x86_hm_exit(pp);
+
+	/* Then the large mappings, on the leader of each size up. */
+	while (pszc < pp->p_szc) {
+		page_t *lpp;
+
+		++pszc;
+		lpp = PP_GROUPLEADER(pp, pszc);
+		if (lpp != pp) {
+			pp = lpp;
+			hm = NULL;
+			goto next_size;
+		}
+	}
 }

@@ -1718,7 +1718,9 @@ x86pte_t x86pte_update(htable_t *ht, uint_t entry, x86pte_t expect,
 
 		wrprotect = PTE_GET(expect, PT_WRITABLE | PT_MOD) ==
 		    PT_WRITABLE && PTE_GET(new, PT_WRITABLE | PT_MOD) == 0;
-		if (wrprotect && PTE_GET(get_pte(ptep), PT_MOD)) {
+		/* Mutant x86pte-update-no-stale-check: never looks. */
+		if (wrprotect && !VT_INJECT(X86PTE_UPDATE_NO_STALE_CHECK) &&
+		    PTE_GET(get_pte(ptep), PT_MOD)) {
 			do {
 				seen = get_pte(ptep);
 				seen = cas_pte(ptep, seen, seen | PT_WRITABLE);

@@ -599,6 +599,7 @@ vt_frame_free(page_t *pp)
 	VT_POKE(pp->p_vnode, (struct vnode *)NULL);
 	VT_POKE(pp->p_offset, (u_offset_t)0);
 	__atomic_store_n(&pp->p_nrm, 0, __ATOMIC_RELAXED);
+	VT_POKE(pp->p_vmodsort, (uchar_t)0);
 	VT_POKE(pp->p_state, (uchar_t)(pp->p_state | P_FREE));
 	VT_RACY_STORE(vt_frame_tag[pfn], (uint8_t)VT_FRAME_FREE);
 	VT_POKE(vt_frame_gen[pfn], vt_frame_gen[pfn] + 1);	/* no schedule point */
@@ -731,8 +732,12 @@ hat_page_setattr(page_t *pp, uint_t flag)
 }
 
 /*
- * Port of hat_page_clrattr() (hat_i86.c 2014).  No locks.
- * PORT: no VMODSORT vnodes, so no write-protect pass (hati_page_clrwrt).
+ * Port of hat_page_clrattr() (hat_i86.c 2014).  Takes no lock itself; for
+ * a VMODSORT page losing P_MOD, hati_page_clrwrt takes the mlist locks
+ * (the caller holds the page locked, as the kernel's page_io path does).
+ * PORT: no vnode page lists, so a VMODSORT page is not moved to the clean
+ * part of one; what the move stands for is that every later write must
+ * fault or be seen, which the write-protect pass does.
  */
 void
 hat_page_clrattr(page_t *pp, uint_t flag)
@@ -741,6 +746,8 @@ hat_page_clrattr(page_t *pp, uint_t flag)
 	vt_sched_point(VT_SP_ATOMIC, &pp->p_nrm);
 	(void) __atomic_fetch_and(&pp->p_nrm, (uchar_t)~flag,
 	    __ATOMIC_SEQ_CST);
+	if ((flag & P_MOD) != 0 && VT_PEEK(pp->p_vmodsort) != 0)
+		hati_page_clrwrt(pp);
 }
 
 /* Port of hat_page_getattr() (hat_i86.c 2014).  No locks; advisory. */

@@ -194,8 +194,8 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 	struct vt_mmu_cpu *cpu = vt_mmu_cpu(c);
 	hat_t *hat = cpu->mc_hat;
 	x86pte_t *ptep, pte, want;
-	pfn_t pfn, leaf;
-	int level, rv;
+	pfn_t pfn, leaf, stale = PFN_INVALID;
+	int level, rv, lk;
 
 	cpu->mc_walks++;
 	if (hat == NULL || IN_VA_HOLE(va)) {
@@ -203,7 +203,8 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 		return (0);
 	}
 	/* The TLB first; a miss (or a first write) walks. */
-	if (vt_tlb_lookup(&cpu->mc_tlb, va, write, &leaf))
+	lk = vt_tlb_lookup(&cpu->mc_tlb, va, write, &stale);
+	if (lk == VT_TLB_HIT)
 		return (1);
 	cpu->mc_tlb_walks++;
 
@@ -241,7 +242,14 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 		vt_mmu_checkframe(c, hat, va, level, "leaf PTE", leaf,
 		    VT_FRAME_DATA);
 		if (write && !(pte & PT_WRITABLE)) {
-			rv = 0;			/* protection fault */
+			/*
+			 * Write-protected since this CPU cached the entry
+			 * clean and writable: the dirty-bit assist may still
+			 * set PT_MOD through it (tlb.h).  Else a fault.
+			 */
+			rv = lk == VT_TLB_SET_DIRTY && stale == leaf &&
+			    vt_tlb_dirty_assist(&cpu->mc_tlb, va, leaf, ptep,
+			    pte);
 			break;
 		}
 		want = pte | PT_REF | (write ? PT_MOD : 0);
@@ -264,8 +272,12 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 		cpu->mc_cas_retries++;
 	}
 
-	if (rv == 0)
+	if (rv == 0) {
 		cpu->mc_faults++;
+		/* A fault takes the entry the write went through with it. */
+		if (lk == VT_TLB_SET_DIRTY)
+			vt_tlb_drop(&cpu->mc_tlb, va);
+	}
 	/* Done: the generation goes even; waiting cross-calls move on. */
 	vt_sched_point(VT_SP_ATOMIC, &cpu->mc_gen);
 	(void) __atomic_add_fetch(&cpu->mc_gen, 1, __ATOMIC_SEQ_CST);
@@ -346,6 +358,7 @@ vt_mmu_stats(struct vt_mmu_stats *out)
 		out->tlb_hits += vt_mmu_cpus[c].mc_tlb.tlb_hits;
 		out->tlb_fills += vt_mmu_cpus[c].mc_tlb.tlb_fills;
 		out->tlb_flushed += vt_mmu_cpus[c].mc_tlb.tlb_flushed;
+		out->tlb_stale_writes += vt_mmu_cpus[c].mc_tlb.tlb_stale_writes;
 		out->tlb_shootdowns += vt_mmu_cpus[c].mc_tlb.tlb_shootdowns;
 	}
 	out->writebacks = __atomic_load_n(&vt_mmu_writebacks,
@@ -395,8 +408,20 @@ check_and_write_back(page_t *pp, uint32_t w0, uint32_t c, bool mod,
 		    (uint64_t)pfn, w0 - c, after);
 	if (!mod)
 		return;
-	hat_page_clrattr(pp, P_MOD);
-	w1 = VT_PEEK(vt_frame_wver[pfn]);
+	if (VT_PEEK(pp->p_vmodsort) != 0) {
+		/*
+		 * A VMODSORT page: the version is read first, because
+		 * clearing P_MOD write-protects every mapping
+		 * (hati_page_clrwrt) and moves the PT_MOD of any write since
+		 * into P_MOD again, including one through a stale TLB entry
+		 * (x86pte_update's re-check).  Nothing else will sync it.
+		 */
+		w1 = VT_PEEK(vt_frame_wver[pfn]);
+		hat_page_clrattr(pp, P_MOD);
+	} else {
+		hat_page_clrattr(pp, P_MOD);
+		w1 = VT_PEEK(vt_frame_wver[pfn]);
+	}
 	VT_POKE(vt_frame_cver[pfn], w1);
 	if (w1 != c)
 		(void) __atomic_fetch_add(&vt_mmu_writebacks, 1,
@@ -431,6 +456,17 @@ vt_mmu_sync_writeback(page_t *pp)
 	uint32_t w0 = VT_PEEK(vt_frame_wver[pfn]);
 	uint32_t c = VT_PEEK(vt_frame_cver[pfn]);
 
+	/*
+	 * A VMODSORT page is trusted as it is (pvn_vplist_dirty asks
+	 * hat_ismod, no sync): a clean one has no writable mapping, so
+	 * whatever was written since its last write-back is in P_MOD.
+	 */
+	if (VT_PEEK(pp->p_vmodsort) != 0) {
+		check_and_write_back(pp, w0, c,
+		    hat_page_getattr(pp, P_MOD) != 0,
+		    "its last write-back write-protected it (VMODSORT)");
+		return;
+	}
 	check_and_write_back(pp, w0, c,
 	    (hat_pagesync(pp, HAT_SYNC_ZERORM) & P_MOD) != 0,
 	    "hat_pagesync(HAT_SYNC_ZERORM)");

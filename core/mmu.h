@@ -78,6 +78,7 @@ struct vt_mmu_stats {
 	uint64_t	faults;
 	uint64_t	cas_retries;
 	uint64_t	tlb_walks, tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns;
+	uint64_t	tlb_stale_writes;	/* dirty assists on read-only PTEs */
 	uint64_t	writebacks;	/* dirty pages vt_mmu_writeback wrote */
 };
 void vt_mmu_stats(struct vt_mmu_stats *out);

@@ -29,6 +29,12 @@ typedef struct page {
 	pfn_t		p_pagenum;	/* immutable */
 	uint_t		p_share;	/* hment count; mlist lock */
 	uint_t		p_mlentry;	/* embedded mapping's PTE index; mlist lock */
+	/*
+	 * PORT: stands for IS_VMODSORT(pp->p_vnode) (the HAT world's library
+	 * pages have no vnode): set for them under --vmodsort on by the boot
+	 * thread, cleared when the frame is freed; read-only meanwhile.
+	 */
+	uchar_t		p_vmodsort;
 } page_t;
 
 #define P_FREE		0x80
@@ -129,6 +135,8 @@ vt_frame_write(pfn_t pfn)
 
 void hat_page_setattr(page_t *pp, uint_t flag);
 void hat_page_clrattr(page_t *pp, uint_t flag);
+/* Write-protect every mapping of pp (core/hat_sync.c); pp locked. */
+void hati_page_clrwrt(page_t *pp);
 uint_t hat_page_getattr(page_t *pp, uint_t flag);
 
 #endif /* VT_CORE_PAGE_H */

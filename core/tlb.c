@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hat.h"
+#include "hat_pte.h"
 #include "page.h"
 
 static inline struct vt_tlb_entry *
@@ -52,8 +53,11 @@ vt_tlb_lookup(struct vt_tlb *t, uintptr_t va, bool write, pfn_t *pfn)
 			    "shootdown reached this cpu", t->tlb_cpu, va,
 			    (uint64_t)e->te_pfn, e->te_gen, gen,
 			    (unsigned)vt_frame_tag_get(e->te_pfn));
-		if (write && !e->te_dirty) {
-			e->te_valid = 0;	/* re-walk to set PT_MOD */
+		if (write && !e->te_dirty && e->te_write) {
+			*pfn = e->te_pfn;	/* kept: walk to set PT_MOD */
+			hit = VT_TLB_SET_DIRTY;
+		} else if (write && !e->te_dirty) {
+			e->te_valid = 0;	/* read-only: the walk faults */
 		} else if (!write || e->te_write) {
 			if (write)
 				vt_frame_write(e->te_pfn);
@@ -64,6 +68,46 @@ vt_tlb_lookup(struct vt_tlb *t, uintptr_t va, bool write, pfn_t *pfn)
 	}
 	mutex_exit(&t->tlb_lock);
 	return (hit);
+}
+
+/* Takes tlb_lock, and holds it across the PTE's CAS. */
+bool
+vt_tlb_dirty_assist(struct vt_tlb *t, uintptr_t va, pfn_t pfn,
+    uint64_t *ptep, uint64_t pte)
+{
+	struct vt_tlb_entry *e;
+	bool wrote = false;
+
+	va &= ~(uintptr_t)MMU_PAGEOFFSET;
+	mutex_enter(&t->tlb_lock);
+	e = slot_of(t, va);
+	if (e->te_valid && e->te_va == va && e->te_pfn == pfn &&
+	    e->te_write && !e->te_dirty) {
+		if (atomic_cas_64(ptep, pte, pte | PT_REF | PT_MOD) == pte) {
+			e->te_dirty = 1;
+			vt_frame_write(pfn);
+			t->tlb_stale_writes++;
+			wrote = true;
+		} else {
+			e->te_valid = 0;	/* the PTE moved: fault, refill */
+		}
+	}
+	mutex_exit(&t->tlb_lock);
+	return (wrote);
+}
+
+/* Takes tlb_lock. */
+void
+vt_tlb_drop(struct vt_tlb *t, uintptr_t va)
+{
+	struct vt_tlb_entry *e;
+
+	va &= ~(uintptr_t)MMU_PAGEOFFSET;
+	mutex_enter(&t->tlb_lock);
+	e = slot_of(t, va);
+	if (e->te_valid && e->te_va == va)
+		e->te_valid = 0;
+	mutex_exit(&t->tlb_lock);
 }
 
 /* Takes tlb_lock. */

@@ -50,18 +50,41 @@ struct vt_tlb {
 	struct vt_tlb_entry tlb_e[VT_TLB_ENTRIES];	/* tlb_lock */
 	/* tlb_lock: */
 	uint64_t	tlb_hits, tlb_fills, tlb_flushed, tlb_shootdowns;
+	uint64_t	tlb_stale_writes;	/* dirty assists on read-only PTEs */
 };
 
 void vt_tlb_init(struct vt_tlb *t, uint32_t cpu);
 void vt_tlb_fini(struct vt_tlb *t);
 
 /*
- * Translate va from the TLB.  1: hit, *pfn set (a write needs a dirty
- * entry); 0: miss (a write to a clean entry drops it, so the caller walks).
- * A hit on a freed or re-tagged frame fails the `tlb` check.  Takes
- * tlb_lock.
+ * Translate va from the TLB.  VT_TLB_HIT: *pfn set (a write needs a dirty
+ * entry); VT_TLB_MISS: the caller walks (a write to a clean read-only
+ * entry drops it); VT_TLB_SET_DIRTY: a write to a clean writable entry,
+ * which stays cached while the caller walks to set PT_MOD, *pfn its frame
+ * (vt_tlb_dirty_assist).  A hit on a freed or re-tagged frame fails the
+ * `tlb` check.  Takes tlb_lock.
  */
+#define	VT_TLB_MISS		0
+#define	VT_TLB_HIT		1
+#define	VT_TLB_SET_DIRTY	2
 int vt_tlb_lookup(struct vt_tlb *t, uintptr_t va, bool write, pfn_t *pfn);
+
+/*
+ * The CPU's dirty-bit assist for a write that VT_TLB_SET_DIRTY left to a
+ * walk which found the PTE no longer writable: if the clean writable
+ * entry va -> pfn is still cached (no shootdown has flushed it, so the
+ * write instruction is still the one that looked it up), set PT_REF and
+ * PT_MOD in *ptep by CAS from pte without looking at PT_WRITABLE again, as
+ * the x86pte_update comment says hardware may, mark the entry dirty and
+ * make the write.  Otherwise, or if the PTE moved, drop the entry (the
+ * write faults).  Returns whether the write was made.  Takes tlb_lock and
+ * holds it across the CAS, so a flush cannot come between.
+ */
+bool vt_tlb_dirty_assist(struct vt_tlb *t, uintptr_t va, pfn_t pfn,
+    uint64_t *ptep, uint64_t pte);
+
+/* Drop the entry for va, if any (a write through it faulted).  Takes tlb_lock. */
+void vt_tlb_drop(struct vt_tlb *t, uintptr_t va);
 
 /* Cache va -> pfn.  Takes tlb_lock; called by a walk in progress. */
 void vt_tlb_fill(struct vt_tlb *t, uintptr_t va, pfn_t pfn, bool writable,

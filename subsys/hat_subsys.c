@@ -115,6 +115,10 @@ static const struct vt_param hat_params[] = {
 	    "hment/htable caches grow slabs mapped into the kernel hat "
 	    "(HAT recursion, reserves, kernel mappings): off or on", 0, 0,
 	    "off", segkmem_choices },
+	{ "vmodsort", 0, VT_P_ENUM, OFF(vmodsort), 0, 0, "ON",
+	    "library pages belong to a VMODSORT vnode: loads set P_MOD first, "
+	    "the page daemon trusts P_MOD and write-protects on write-back "
+	    "(hati_page_clrwrt): off or on", 0, 0, "off", segkmem_choices },
 };
 
 static const char *const hat_counter_names[] = {
@@ -130,6 +134,7 @@ static const char *const hat_counter_names[] = {
 	"tlb_fills",
 	"tlb_flushed",
 	"tlb_shootdowns",
+	"tlb_stale_writes",
 	"writebacks",
 	NULL
 };
@@ -289,6 +294,8 @@ hat_stats(const struct vt_config *c, struct vt_report *r)
 		vt_report_counter(r, "MMU", "tlb_flushed", ms.tlb_flushed);
 		vt_report_counter(r, "MMU", "tlb_shootdowns",
 		    ms.tlb_shootdowns);
+		vt_report_counter(r, "MMU", "tlb_stale_writes",
+		    ms.tlb_stale_writes);
 		vt_report_counter(r, "MMU", "writebacks", ms.writebacks);
 	}
 }

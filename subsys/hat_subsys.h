@@ -37,6 +37,7 @@ struct vt_hat_opts {
 	int		hat_fix;		/* --hat-fix: VT_HAT_FIX_* bits (0: none) */
 	int		htable_lookup;		/* --htable-lookup: 0 mutex, 1 rcu */
 	int		segkmem;		/* --segkmem: 0 off, 1 on (core/segkmem.h) */
+	int		vmodsort;		/* --vmodsort: library pages' vnode is VMODSORT */
 };
 
 /* The HAT's operation kinds (vt_hat_event). */

@@ -167,8 +167,22 @@ static void
 load_page(hat_t *hat, uintptr_t va, page_t *pp)
 {
 	page_lock(pp, SE_SHARED);
+	vt_world_setmod(pp);
 	hat_memload(hat, (caddr_t)va, pp, VT_WORLD_ATTR, HAT_LOAD);
 	page_unlock(pp);
+}
+
+/*
+ * --vmodsort on: every load here is a write fault, and segvn maps a page
+ * of a VMODSORT vnode writable only after hat_setmod, so that a clean
+ * page (P_MOD clear) never has a writable mapping.  pp locked by the
+ * caller.  Nothing (no schedule point) for other pages.
+ */
+void
+vt_world_setmod(page_t *pp)
+{
+	if (VT_PEEK(pp->p_vmodsort) != 0)
+		hat_page_setattr(pp, P_MOD);
 }
 
 /*
@@ -372,6 +386,8 @@ vt_world_setup(const struct vt_config *cfg, char *err, size_t errlen)
 			    "--shared-pages %u", vt_world.w_nlib);
 			goto out;
 		}
+		if (c->vmodsort)
+			VT_POKE(vt_world.w_lib[i]->p_vmodsort, (uchar_t)1);
 	}
 	if (setup_ism(err, errlen) != 0)
 		goto out;

@@ -66,6 +66,8 @@
 #define	VT_KMAP_SLOTS		16
 #define	VT_KMAP_OFFSET		(2UL << 40)
 uintptr_t vt_world_kmap_va(uint32_t rank, uint32_t slot);
+/* Before a (write-fault) load of pp, pp locked: P_MOD if pp is VMODSORT. */
+void vt_world_setmod(page_t *pp);
 /* Kernel mappings have no PROT_USER (hat_memload would drop it anyway). */
 #define	VT_KMAP_ATTR		(PROT_READ | PROT_WRITE)
 

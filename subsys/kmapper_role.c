@@ -96,6 +96,7 @@ vt_kmapper_op(struct vt_worker *w)
 		}
 		pp = vt_world_pick_page(w);
 		page_lock(pp, SE_SHARED);
+		vt_world_setmod(pp);	/* segmap maps for write too */
 		hat_memload(kas.a_hat, (caddr_t)va, pp, VT_KMAP_ATTR, HAT_LOAD);
 		page_unlock(pp);
 		ks->ks_slot[s] = pp->p_pagenum;

@@ -24,6 +24,7 @@
 #include "core/htable.h"
 #include "core/mmu.h"
 #include "core/page.h"
+#include "locks/sched_point.h"
 
 #define NPAGES		2048
 #define PG		MMU_PAGESIZE
@@ -174,6 +175,71 @@ child_update_no_sync(void *arg)
 	printf("survived\n");
 }
 
+/*
+ * --vmodsort: CPU 0 writes VA_A through its clean writable entry from
+ * inside the shootdown of hati_page_clrwrt's write-protect (the first
+ * schedule point after the CAS made the PTE read-only, before the flush).
+ */
+static htable_t *stale_ht;
+static uint_t stale_e;
+static int stale_armed, stale_rv;
+
+static void
+stale_hook(enum vt_sp_kind kind, const void *obj, const void *pc)
+{
+	(void) kind;
+	(void) obj;
+	(void) pc;
+	if (!stale_armed)
+		return;
+	vt_sched_hook = NULL;
+	if (!(x86pte_get(stale_ht, stale_e) & PT_WRITABLE)) {
+		stale_armed = 0;
+		stale_rv = vt_mmu_walk(0, VA_A, true);
+	}
+	if (stale_armed)
+		vt_sched_hook = stale_hook;
+}
+
+/*
+ * pp is VMODSORT and P_MOD, mapped at VA_A, cached clean and writable by
+ * CPU 0; its write-back write-protects it while CPU 0 writes.  pp SE_EXCL
+ * on return.  Returns the write version the write-back recorded.
+ */
+static uint32_t
+stale_write_during_writeback(page_t *pp)
+{
+	uint_t e;
+
+	VT_POKE(pp->p_vmodsort, (uchar_t)1);
+	load(VA_A, pp);
+	hat_page_setattr(pp, P_MOD);		/* the load's hat_setmod */
+	vt_mmu_switch(0, as1.a_hat);
+	(void) vt_mmu_walk(0, VA_A, false);	/* clean, writable entry */
+	stale_ht = htable_getpage(as1.a_hat, VA_A, &e);
+	stale_e = e;
+	page_lock(pp, SE_EXCL);
+	stale_armed = 1;
+	stale_rv = -1;
+	vt_sched_hook = stale_hook;
+	vt_mmu_sync_writeback(pp);
+	vt_sched_hook = NULL;
+	return (vt_frame_cver[pp->p_pagenum]);
+}
+
+/* The mutant: the stale write stays MOD in the read-only PTE only. */
+static void
+child_stale_mutant(void *arg)
+{
+	page_t *pp = arg;
+
+	vt_injected[VT_MUT_X86PTE_UPDATE_NO_STALE_CHECK] = true;
+	(void) stale_write_during_writeback(pp);
+	printf("stale write %d\n", stale_rv);
+	vt_mmu_sync_writeback(pp);		/* the next write-back */
+	printf("survived\n");
+}
+
 static void
 expect_failure(void (*fn)(void *), void *arg, const char *check,
     const char *what)
@@ -200,7 +266,7 @@ main(void)
 	uint32_t w0;
 	uint_t e;
 
-	tap_plan(19);
+	tap_plan(24);
 	vt_machine_init(NPAGES, 16);
 	hat_init(&params);
 	vt_mmu_init(2);
@@ -325,6 +391,33 @@ main(void)
 	page_unlock(pp);
 	vt_mmu_switch(0, NULL);
 	pageunload(pp);
+
+	/* x86pte_update's stale-write branch (--vmodsort on). */
+	expect_failure(child_stale_mutant, pp, "lost-mod",
+	    "x86pte-update-no-stale-check");
+	ms0 = stats();
+	w0 = stale_write_during_writeback(pp);
+	pte = x86pte_get(stale_ht, stale_e);
+	ms = stats();
+	tap_ok(stale_rv == 1 && ms.tlb_stale_writes - ms0.tlb_stale_writes ==
+	    1 && vt_frame_wver[pp->p_pagenum] == w0 + 1,
+	    "a write through the stale clean entry during the write-protect's "
+	    "shootdown sets MOD in the read-only PTE (the dirty-bit assist)");
+	tap_ok(hat_page_getattr(pp, P_MOD) != 0 && !(pte & PT_WRITABLE) &&
+	    !(pte & PT_MOD), "x86pte_update saw it, gave write permission "
+	    "back, and hati_page_clrwrt's retry moved MOD to the page");
+	tap_ok(vt_mmu_walk(0, VA_A, true) == 0,
+	    "the shootdown flushed the entry: the next write faults");
+	vt_mmu_sync_writeback(pp);
+	tap_ok(vt_frame_cver[pp->p_pagenum] == w0 + 1 &&
+	    hat_page_getattr(pp, P_MOD) == 0,
+	    "the next write-back passes the lost-mod check and writes it "
+	    "back");
+	htable_release(stale_ht);
+	page_unlock(pp);
+	vt_mmu_switch(0, NULL);
+	pageunload(pp);
+	VT_POKE(pp->p_vmodsort, (uchar_t)0);
 
 	pageunload(pp2);
 	rw_enter(&as1.a_lock, RW_WRITER);
