@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hment.h"
 #include "htable.h"
 #include "page.h"
 #include "tlb.h"
@@ -383,6 +384,42 @@ vt_mmu_tlb_check_frames(pfn_t pfn, pgcnt_t n, const char *after)
 }
 
 /*
+ * Right after a VMODSORT page's write-back write-protected it (pp held
+ * SE_EXCL, so no load can add a writable mapping): no mapping of pp may be
+ * writable, and none may hold PT_MOD the page does not have, since a write
+ * that slipped in before a shootdown completed must have been moved to
+ * P_MOD (x86pte_update's stale-write re-check).  Takes and drops pp's
+ * mlist lock.
+ */
+static void
+vmodsort_check(page_t *pp)
+{
+	hment_t *hm = NULL;
+	htable_t *ht;
+	uint_t entry;
+	x86pte_t pte;
+
+	x86_hm_enter(pp);
+	while ((hm = hment_walk(pp, &ht, &entry, hm)) != NULL) {
+		pte = x86pte_get(ht, entry);
+		if (PTE2PFN(pte, ht->ht_level) != pp->p_pagenum)
+			continue;
+		if (PTE_GET(pte, PT_WRITABLE) ||
+		    (PTE_GET(pte, PT_MOD) && !hat_page_getattr(pp, P_MOD)))
+			vt_fail("lost-mod", "pfn %" PRIu64 " (VMODSORT) was just "
+			    "written back and write-protected, but its mapping "
+			    "at va 0x%" PRIxPTR " of hat %u is %s: a write "
+			    "through a stale TLB entry is not in the page, "
+			    "which its vnode now thinks clean",
+			    (uint64_t)pp->p_pagenum, htable_e2va(ht, entry),
+			    ht->ht_hat != NULL ? ht->ht_hat->hat_id : 0,
+			    PTE_GET(pte, PT_WRITABLE) ? "still writable" :
+			    "read-only with PT_MOD");
+	}
+	x86_hm_exit(pp);
+}
+
+/*
  * The `lost-mod` check and the write-back shared by both paths below: c
  * is the version last written back and w0 the version before the HAT
  * synced pp's mappings; mod whether pp came out with P_MOD.  A page
@@ -418,6 +455,7 @@ check_and_write_back(page_t *pp, uint32_t w0, uint32_t c, bool mod,
 		 */
 		w1 = VT_PEEK(vt_frame_wver[pfn]);
 		hat_page_clrattr(pp, P_MOD);
+		vmodsort_check(pp);
 	} else {
 		hat_page_clrattr(pp, P_MOD);
 		w1 = VT_PEEK(vt_frame_wver[pfn]);

@@ -8,7 +8,10 @@
  * (hat_tlb_inval_range's cross-call, ranged or whole) and when the CPU
  * loads another hat, as a CPU without PCIDs flushes on a cr3 load.  A write
  * through an entry that is not yet dirty walks again, as hardware does to set
- * PT_MOD in the PTE.
+ * PT_MOD in the PTE; the entry stays cached meanwhile, and if the walk finds
+ * the PTE write-protected since, the dirty-bit assist still sets PT_MOD
+ * through it while no shootdown has flushed it (vt_tlb_dirty_assist): the
+ * stale write x86pte_update re-checks for.
  *
  * The `tlb` check: a CPU that uses an entry whose frame has since been freed
  * (the frame's generation moved) or is no longer a data page fails the run;

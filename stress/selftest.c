@@ -77,7 +77,7 @@ struct subject {
 		double		to_detect;	/* child-seconds up to the catch */
 		uint64_t	steps;		/* failing step (controlled) */
 		char		check[64];
-		char		cell[160];	/* the catching cell's words */
+		char		cell[320];	/* the catching cell's words */
 		char		replay[2048];
 		char		hash[24];
 		char		note[200];	/* a non-catch worth reporting */
@@ -89,7 +89,7 @@ struct slot {
 	struct vt_child	k;		/* k.pid 0: free */
 	int		subj, track;
 	double		timeout;
-	char		cell[160];
+	char		cell[320];
 	bool		replay;		/* a replay of a controlled catch */
 };
 
@@ -139,8 +139,41 @@ scen_targets(const struct vt_scenario_ops *sc, const char *name)
 }
 
 /*
+ * Mutants whose code only one scenario reaches with options of its own:
+ * the scenario and the words every cell of theirs adds.
+ */
+static const struct {
+	const char	*mutant;
+	const char	*scenario;
+	const char	*words[10];
+} needs[] = {
+	/*
+	 * The write-protect pass runs only on VMODSORT pages' write-backs
+	 * (the page daemon of pageunload, with CPUs); few hats and pages
+	 * make a CPU's stale clean entry meet one (controlled: 1 in 10 cells).
+	 */
+	{ "x86pte-update-no-stale-check", "pageunload",
+	    { "--mmu", "2", "--vmodsort", "on", "--hats", "2",
+	    "--shared-pages", "4", NULL } },
+};
+
+/* needs[] row of subject s, or -1. */
+static int
+needs_of(const struct subject *s)
+{
+	if (s->mutant < 0)
+		return (-1);
+	for (size_t i = 0; i < sizeof (needs) / sizeof (needs[0]); i++)
+		if (strcmp(needs[i].mutant,
+		    vt_mutant_table[s->mutant].name) == 0)
+			return ((int)i);
+	return (-1);
+}
+
+/*
  * The scenarios subject s runs: those that target the subsystem its code
- * is in (every scenario for the locks and the control).
+ * is in (every scenario for the locks and the control), or its needs[]
+ * scenario.
  */
 static void
 pick_scenarios(struct subject *s)
@@ -148,10 +181,13 @@ pick_scenarios(struct subject *s)
 	const struct vt_scenario_ops *const *all = vt_engine_scenarios();
 	const char *ss = s->mutant >= 0 ? vt_mutant_table[s->mutant].subsys :
 	    "locks";
+	int nd = needs_of(s);
 
 	s->nscen = 0;
 	for (int i = 0; all[i] != NULL && s->nscen < ST_MAX_SCEN; i++) {
 		if (all[i]->test_only)
+			continue;
+		if (nd >= 0 && strcmp(all[i]->name, needs[nd].scenario) != 0)
 			continue;
 		if (strcmp(ss, "locks") == 0 || scen_targets(all[i], ss))
 			s->scen[s->nscen++] = all[i];
@@ -205,6 +241,10 @@ cell_words(const struct subject *s, int t, uint64_t n, double free_secs,
 		for (size_t i = 0; i < sizeof (small) / sizeof (small[0]); i++)
 			w[k++] = small[i];
 	}
+	if (needs_of(s) >= 0)
+		for (const char *const *x = needs[needs_of(s)].words; *x != NULL;
+		    x++)
+			w[k++] = *x;
 	if (s->mutant >= 0) {
 		w[k++] = "--inject";
 		w[k++] = vt_mutant_table[s->mutant].name;
@@ -535,7 +575,7 @@ vt_selftest_main(int argc, char **argv)
 		for (uint64_t j = 0; j < jobs; j++) {
 			struct slot *sl = &slots[j];
 			struct vt_config c;
-			const char *w[24];
+			const char *w[40];
 			char buf[4][48], name[32];
 			int pick = -1, pt = 0, nw;
 
