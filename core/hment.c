@@ -304,7 +304,16 @@ hment_alloc(void)
 		}
 	}
 
-	/* kmem gave us nothing: reserves, stealing, reserves, panic. */
+	/*
+	 * kmem gave us nothing: reserves, stealing, reserves, panic.
+	 * PORT: for 2007 the reserve-mode test below (and the loop above
+	 * being skipped) needs a nested load that needs an hment, i.e. maps
+	 * a page that is mapped already.  The nested loads of a running
+	 * kernel map fresh pages (segkmem's slabs, vmem's span pages), whose
+	 * one mapping is embedded in the page_t, so after boot only a panic
+	 * gets here in reserve mode, in the kernel as here (--segkmem on:
+	 * vt_hm_reserve_mode stays 0 with the 2007 hment).
+	 */
 	if (hm == NULL) {
 		if (hment_revision == HMENT_REV_2006_CHAIN ? use_reserves :
 		    USE_HAT_RESERVES()) {

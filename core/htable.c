@@ -1123,6 +1123,11 @@ void htable_release(htable_t *ht)
 				/*
 				 * Tables at or above max_page_level stay,
 				 * except the kernel's below kernelbase.
+				 * PORT: never the exception here: on amd64
+				 * the kernel hat maps nothing below
+				 * kernelbase once boot is over, and the
+				 * simulated boot starts from a built kernel
+				 * hat (hat_init).
 				 */
 				break;
 			}
