@@ -77,6 +77,24 @@ hati_update_pte(htable_t *ht, uint_t entry, x86pte_t expected, x86pte_t new)
 }
 
 /*
+ * The size loop both mapping-list passes below end with: the leader of the
+ * next larger size of base that is not cur (whose list was just done),
+ * with *pszc raised to that size; NULL when base has no larger size left.
+ * No locks.
+ */
+static page_t *
+next_leader(page_t *base, page_t *cur, uint_t *pszc)
+{
+	while (*pszc < base->p_szc) {
+		page_t *lpp = PP_GROUPLEADER(base, ++*pszc);
+
+		if (lpp != cur)
+			return (lpp);
+	}
+	return (NULL);
+}
+
+/*
  * Port of hat_pagesync() (hat_i86.c 2014).  pp is locked (shared or
  * exclusive) by the caller.  Takes and drops the mlist lock of pp and of
  * each larger page's leader in turn, never two at once; may cross-call
@@ -151,16 +169,9 @@ next_size:
 	x86_hm_exit(pp);
 
 	/* Then the large mappings, on the leader of each size up. */
-	while (pszc < save_pp->p_szc) {
-		page_t *lpp;
-
-		++pszc;
-		lpp = PP_GROUPLEADER(save_pp, pszc);
-		if (lpp != pp) {
-			pp = lpp;
-			hm = NULL;
-			goto next_size;
-		}
+	if ((pp = next_leader(save_pp, pp, &pszc)) != NULL) {
+		hm = NULL;
+		goto next_size;
 	}
 	return (PP_GENERIC_ATTR(save_pp));
 }
@@ -180,6 +191,7 @@ next_size:
 void
 hati_page_clrwrt(page_t *pp)
 {
+	page_t *save_pp = pp;
 	hment_t *hm = NULL;
 	htable_t *ht;
 	uint_t entry, pszc = 0;
@@ -208,15 +220,8 @@ next_size:
 	x86_hm_exit(pp);
 
 	/* Then the large mappings, on the leader of each size up. */
-	while (pszc < pp->p_szc) {
-		page_t *lpp;
-
-		++pszc;
-		lpp = PP_GROUPLEADER(pp, pszc);
-		if (lpp != pp) {
-			pp = lpp;
-			hm = NULL;
-			goto next_size;
-		}
+	if ((pp = next_leader(save_pp, pp, &pszc)) != NULL) {
+		hm = NULL;
+		goto next_size;
 	}
 }
