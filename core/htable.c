@@ -978,6 +978,17 @@ void htable_rcu_barrier(void)
 		vt_rcu_synchronize();
 }
 
+/*
+ * hat->hat_rcu_pending, read with acquire ordering (a racy read's schedule
+ * point first, as VT_RACY_LOAD).  No lock.
+ */
+static uint32_t
+rcu_pending_acquire(hat_t *hat)
+{
+	vt_sched_point(VT_SP_RACY, &hat->hat_rcu_pending);
+	return (__atomic_load_n(&hat->hat_rcu_pending, __ATOMIC_ACQUIRE));
+}
+
 /* Port of htable_purge_hat() (htable.c 2015).
  *
  * Free a hat's cached tables; when the hat is being destroyed
@@ -1009,8 +1020,10 @@ void htable_purge_hat(hat_t *hat)
 	/*
 	 * PORT: --htable-lookup rcu.  Tables of ours still in the limbo go
 	 * before the hat does (with HAT_FREEING set, none is cached again).
+	 * The load acquires: the flusher's decrement is its last touch of
+	 * this hat, and hat_free_end frees the hat once it reads 0.
 	 */
-	while (vt_htable_rcu && VT_RACY_LOAD(hat->hat_rcu_pending) != 0)
+	while (vt_htable_rcu && rcu_pending_acquire(hat) != 0)
 		htable_rcu_barrier();
 
 	/* Exiting hat: no other thread can reach it any more. */
