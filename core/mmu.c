@@ -195,7 +195,7 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 	struct vt_mmu_cpu *cpu = vt_mmu_cpu(c);
 	hat_t *hat = cpu->mc_hat;
 	x86pte_t *ptep, pte, want;
-	pfn_t pfn, leaf, stale = PFN_INVALID;
+	pfn_t pfn, leaf;
 	int level, rv, lk;
 
 	cpu->mc_walks++;
@@ -204,7 +204,7 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 		return (0);
 	}
 	/* The TLB first; a miss (or a first write) walks. */
-	lk = vt_tlb_lookup(&cpu->mc_tlb, va, write, &stale);
+	lk = vt_tlb_lookup(&cpu->mc_tlb, va, write, &leaf);
 	if (lk == VT_TLB_HIT)
 		return (1);
 	cpu->mc_tlb_walks++;
@@ -246,9 +246,10 @@ vt_mmu_walk(uint32_t c, uintptr_t va, bool write)
 			/*
 			 * Write-protected since this CPU cached the entry
 			 * clean and writable: the dirty-bit assist may still
-			 * set PT_MOD through it (tlb.h).  Else a fault.
+			 * set PT_MOD through it if it still names this frame
+			 * (tlb.h).  Else a fault.
 			 */
-			rv = lk == VT_TLB_SET_DIRTY && stale == leaf &&
+			rv = lk == VT_TLB_SET_DIRTY &&
 			    vt_tlb_dirty_assist(&cpu->mc_tlb, va, leaf, ptep,
 			    pte);
 			break;
@@ -499,14 +500,12 @@ vt_mmu_sync_writeback(page_t *pp)
 	 * hat_ismod, no sync): a clean one has no writable mapping, so
 	 * whatever was written since its last write-back is in P_MOD.
 	 */
-	if (VT_PEEK(pp->p_vmodsort) != 0) {
-		check_and_write_back(pp, w0, c,
-		    hat_page_getattr(pp, P_MOD) != 0,
-		    "its last write-back write-protected it (VMODSORT)");
-		return;
-	}
-	check_and_write_back(pp, w0, c,
-	    (hat_pagesync(pp, HAT_SYNC_ZERORM) & P_MOD) != 0,
+	bool vmodsort = VT_PEEK(pp->p_vmodsort) != 0;
+
+	check_and_write_back(pp, w0, c, vmodsort ?
+	    hat_page_getattr(pp, P_MOD) != 0 :
+	    (hat_pagesync(pp, HAT_SYNC_ZERORM) & P_MOD) != 0, vmodsort ?
+	    "its last write-back write-protected it (VMODSORT)" :
 	    "hat_pagesync(HAT_SYNC_ZERORM)");
 }
 

@@ -208,7 +208,7 @@ cell_words(const struct subject *s, int t, uint64_t n, double free_secs,
 {
 	const struct vt_scenario_ops *sc;
 	uint64_t seed, ns = (uint64_t)s->nscen, round;
-	int k = 0;
+	int k = 0, nd;
 
 	if (t == TR_FREE) {
 		sc = s->scen[n % ns];
@@ -244,9 +244,8 @@ cell_words(const struct subject *s, int t, uint64_t n, double free_secs,
 		for (size_t i = 0; i < sizeof (small) / sizeof (small[0]); i++)
 			w[k++] = small[i];
 	}
-	if (needs_of(s) >= 0)
-		for (const char *const *x = needs[needs_of(s)].words; *x != NULL;
-		    x++)
+	if ((nd = needs_of(s)) >= 0)
+		for (const char *const *x = needs[nd].words; *x != NULL; x++)
 			w[k++] = *x;
 	if (s->mutant >= 0) {
 		w[k++] = "--inject";
@@ -452,7 +451,7 @@ static int
 build_subjects(const char *only, struct subject *subj, int *n)
 {
 	bool want[VT_NMUTANTS + 2];
-	int k = 0;
+	int k = 0, nd;
 
 	/* --only: each name a mutant or "busted"; the control always runs. */
 	for (int m = 0; m < VT_NMUTANTS + 2; m++)
@@ -484,7 +483,8 @@ build_subjects(const char *only, struct subject *subj, int *n)
 		subj[k].busted = m == VT_NMUTANTS;
 		subj[k].replays = -1;
 		pick_scenarios(&subj[k]);
-		if (needs_of(&subj[k]) >= 0 && needs[needs_of(&subj[k])].ctl_only)
+		nd = needs_of(&subj[k]);
+		if (nd >= 0 && needs[nd].ctl_only)
 			subj[k].tr[TR_FREE].done = true;
 		if (subj[k].nscen == 0)
 			continue;	/* no scenario reaches its code */

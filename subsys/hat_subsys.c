@@ -156,13 +156,13 @@ static const struct vt_role hat_roles[] = {
 	  .weight = 0, .min_count = 0, .extra = false, .op = vt_kmapper_op,
 	  .worker_init = vt_kmapper_init, .worker_fini = vt_kmapper_fini },
 };
-#define	vt_mmu_role	(hat_roles[0])
+static const struct vt_role *const mmu_role = &hat_roles[0];
 
 static int
 hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 {
 	const struct vt_hat_opts *o = opts;
-	int r = vt_config_role_index(c, vt_mmu_role.name);
+	int r = vt_config_role_index(c, mmu_role->name);
 	uint64_t need;
 
 	/*
@@ -212,7 +212,7 @@ hat_validate(struct vt_config *c, void *opts, char *err, size_t errlen)
 	}
 	if (r >= 0 && c->role_override[r] > (int32_t)VT_MMU_MAXCPUS) {
 		snprintf(err, errlen, "--%s %d: at most %u simulated CPUs",
-		    vt_mmu_role.name, c->role_override[r], VT_MMU_MAXCPUS);
+		    mmu_role->name, c->role_override[r], VT_MMU_MAXCPUS);
 		return (-1);
 	}
 	return (0);
@@ -223,7 +223,7 @@ hat_boot(const struct vt_config *c, char *err, size_t errlen)
 {
 	const struct vt_hat_opts *o = vt_hat_opts_c(c);
 	struct vt_hat_params hp;
-	uint32_t ppm, ncpus = vt_config_role_count(c, vt_mmu_role.name);
+	uint32_t ppm, ncpus = vt_config_role_count(c, mmu_role->name);
 
 	vt_hatstats_init(vt_config_nworkers(c) + 1);
 	hat_params_default(&hp);
@@ -280,7 +280,7 @@ hat_stats(const struct vt_config *c, struct vt_report *r)
 		vt_report_counter(r, "HATSTAT", vt_hatstat_fields[i].name,
 		    *(const ulong_t *)(const void *)((const char *)&hs +
 		    vt_hatstat_fields[i].off));
-	if (vt_config_role_count(c, vt_mmu_role.name) > 0) {
+	if (vt_config_role_count(c, mmu_role->name) > 0) {
 		struct vt_mmu_stats ms;
 
 		memset(&ms, 0, sizeof (ms));
