@@ -88,6 +88,37 @@ put_slot(const void **tab, size_t n, const void *p, bool add)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * A child writes its JSON report through JSON.vt-tmp.PID and probes the
+ * directory with JSON.vt-check.PID (stress/output.c); killed inside either
+ * window it leaves that file behind.  Remove both.  Async-signal-safe
+ * (strlen, memcpy and unlink only): the stop handler calls it.
+ */
+static void
+unlink_child_temps(const char *json, pid_t pid)
+{
+	static const char *const infix[] = { ".vt-tmp.", ".vt-check." };
+	char buf[4096 + 32], num[24];
+	size_t jl = strlen(json), nl = 0;
+	unsigned long v = (unsigned long)pid;
+
+	if (pid <= 0 || jl + 10 + sizeof (num) >= sizeof (buf))
+		return;
+	do {
+		num[sizeof (num) - 1 - nl++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = 0; i < 2; i++) {
+		size_t il = strlen(infix[i]);
+
+		memcpy(buf, json, jl);
+		memcpy(buf + jl, infix[i], il);
+		memcpy(buf + jl + il, num + sizeof (num) - nl, nl);
+		buf[jl + il + nl] = '\0';
+		(void) unlink(buf);
+	}
+}
+
 static void
 on_stop(int sig)
 {
@@ -103,6 +134,7 @@ on_stop(int sig)
 		(void) unlink(k->out);
 		(void) unlink(k->err);
 		(void) unlink(k->json);
+		unlink_child_temps(k->json, k->pid > 0 ? k->pid : k->spawned);
 	}
 	for (size_t i = 0; i < NOTES_MAX; i++)
 		if (notes[i] != NULL)
@@ -232,6 +264,7 @@ vt_child_start(struct vt_child *k, const struct vt_config *c)
 		    strerror(rc));
 		return (-1);
 	}
+	k->spawned = k->pid;
 	k->started = vt_child_now();
 	return (0);
 }
@@ -404,6 +437,7 @@ vt_child_cleanup(const struct vt_child *k)
 	(void) unlink(k->out);
 	(void) unlink(k->err);
 	(void) unlink(k->json);
+	unlink_child_temps(k->json, k->spawned);
 	put_slot((const void **)tracked, TRACK_MAX, k, false);
 }
 

@@ -22,6 +22,9 @@
 /* One child run: its files (under a directory) and its process. */
 struct vt_child {
 	pid_t		pid;		/* 0: not running */
+	pid_t		spawned;	/* the pid it was started as, kept after
+					   it is reaped: names its own
+					   JSON.vt-tmp.PID / .vt-check.PID */
 	char		out[4096], err[4096], json[4096];
 	double		started;	/* vt_child_now() at the start */
 	double		timeout;	/* vt_child_wait_any kills it after this
