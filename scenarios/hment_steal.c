@@ -3,7 +3,9 @@
  * pages (so each page has a long hment list) with a starved hment cache:
  * a small hment_reserve_amount and KM_NOSLEEP failures make hment_alloc
  * fall back to hment_steal, which unmaps other workers' mappings while they
- * map and unmap.
+ * map and unmap.  The caches grow through segkmem (--segkmem on), as the
+ * kernel's do: a failed grow or a steal then runs inside a nested kernel
+ * load, so the reserves are used after boot and kernel mappings come and go.
  */
 #include "scenario.h"
 
@@ -26,6 +28,7 @@ defaults(struct vt_config *c)
 	h->va_slots = 64;
 	h->hment_reserve_amount = 4;
 	h->kmem_fail = 0.25;
+	h->segkmem = 1;
 }
 
 const struct vt_scenario_ops vt_scenario_hment_steal = {

@@ -72,9 +72,9 @@ fi
 rc=$?
 tail -n +1 "$T/st" | sed 's/^/# /'
 if [ $rc -eq 0 ] && grep -q '^RESULT: PASS' "$T/st"; then
-	echo "ok 6 - selftest --budget $B: $(grep '^selftest: [0-9]' "$T/st")"
+	echo "ok 6 - selftest --budget $B: $(grep '^selftest: [0-9]*/[0-9]' "$T/st")"
 else
-	echo "not ok 6 - selftest --budget $B: exit $rc: $(grep '^selftest: [0-9]' "$T/st") $(head -2 "$T/st.err")"
+	echo "not ok 6 - selftest --budget $B: exit $rc: $(grep '^selftest: [0-9]*/[0-9]' "$T/st") $(head -2 "$T/st.err")"
 fi
 
 python3 - "$T/st.json" "$nm" <<'PY'
