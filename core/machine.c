@@ -13,7 +13,8 @@
  *       p_state, and the free/in-use transition of a frame's tag.
  *   kmem_registry_lock (a plain pthread mutex; setup and reports only) -
  *       the list of kmem caches.  Never held across a schedule point.
- *   p_selock - the page lock itself, a CAS word (no mutex behind it).
+ *   p_selock - the page lock itself, a CAS word (no mutex behind it);
+ *       --lockstat counts it per thread (page_lockstat.c).
  */
 #include "page.h"
 
@@ -30,6 +31,8 @@
 
 #include "sys.h"
 #include "kmem_slab.h"
+#include "page_lockstat.h"
+#include "../locks/lockstat.h"
 #include "../locks/locktable.h"
 #include "../locks/prng.h"
 
@@ -395,6 +398,7 @@ vt_machine_init(pgcnt_t npages, uint64_t throttle)
 	physmem = npages;
 	throttlefree = throttle;
 	vt_freelist_class = vt_locktable_create("page_freelist", 1);
+	vt_page_lockstat_init();
 
 	for (i = 0; i < npages; i++) {
 		pages[i].p_pagenum = i;
@@ -421,6 +425,7 @@ vt_machine_fini(void)
 		return;
 	vt_locktable_destroy(vt_freelist_class);
 	vt_freelist_class = NULL;
+	vt_page_lockstat_fini();
 	(void) munmap(vt_frame_mem, (size_t)vt_npages * MMU_PAGESIZE);
 	vt_frame_mem = NULL;
 	free(pages);
@@ -649,12 +654,12 @@ page_get_pagecnt(uint_t szc)
 /* ------------------------------------------------------------------ */
 
 /*
- * Stand-in for page_trylock(): p_selock > 0 counts shared holders, -1 is
- * the exclusive holder.  Non-zero if acquired.  PORT: no SE_EWANTED
- * writer preference.
+ * The page lock word: p_selock > 0 counts shared holders, -1 is the
+ * exclusive holder.  Non-zero if acquired.  PORT: no SE_EWANTED writer
+ * preference.
  */
-int
-page_trylock(page_t *pp, se_t se)
+static int
+try_page(page_t *pp, se_t se)
 {
 	volatile uint32_t *w = (volatile uint32_t *)&pp->p_selock;
 	int32_t v;
@@ -672,26 +677,49 @@ page_trylock(page_t *pp, se_t se)
 }
 
 /*
+ * Stand-in for page_trylock(): one try of the lock word (counted by
+ * --lockstat when it succeeds).  Non-zero if acquired.
+ */
+int
+page_trylock(page_t *pp, se_t se)
+{
+	if (!try_page(pp, se))
+		return (0);
+	if (__builtin_expect(vt_page_lock_class != NULL, 0))
+		vt_page_lockstat_acquired(pp, false, 0, NULL);
+	return (1);
+}
+
+/*
  * Stand-in for page_lock(): blocks until the lock is had.  The wait spins
  * through schedule points (so the controlled scheduler can run the holder)
- * and records itself in t_wait/t_wait_what for the watchdog.
+ * and records itself in t_wait/t_wait_what for the watchdog.  --lockstat
+ * counts the acquisition, and a wait with its caller.
  */
 void
 page_lock(page_t *pp, se_t se)
 {
 	kthread_t *t;
+	uint64_t t_try;
 
-	if (page_trylock(pp, se))
+	if (try_page(pp, se)) {
+		if (__builtin_expect(vt_page_lock_class != NULL, 0))
+			vt_page_lockstat_acquired(pp, false, 0, NULL);
 		return;
+	}
+	t_try = vt_page_lock_class != NULL ? vt_lockstat_now() : 0;
 	t = curthread;
 	VT_RACY_STORE(t->t_wait, (const void *)pp);
 	VT_RACY_STORE(t->t_wait_what, "page");
 	do {
 		vt_sched_point(VT_SP_YIELD, pp);
 		(void) sched_yield();
-	} while (!page_trylock(pp, se));
+	} while (!try_page(pp, se));
 	VT_RACY_STORE(t->t_wait, (const void *)NULL);
 	VT_RACY_STORE(t->t_wait_what, (const char *)NULL);
+	if (vt_page_lock_class != NULL)
+		vt_page_lockstat_acquired(pp, true, t_try,
+		    __builtin_return_address(0));
 }
 
 /* Stand-in for page_unlock(): drop a shared hold or the exclusive one. */
@@ -701,6 +729,8 @@ page_unlock(page_t *pp)
 	volatile uint32_t *w = (volatile uint32_t *)&pp->p_selock;
 	int32_t v;
 
+	if (__builtin_expect(vt_page_lock_class != NULL, 0))
+		vt_page_lockstat_release(pp);
 	for (;;) {
 		v = __atomic_load_n(&pp->p_selock, __ATOMIC_RELAXED);
 		if (v == 0)

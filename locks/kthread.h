@@ -41,6 +41,9 @@ typedef struct kthread {
 	const struct kmutex *t_held[VT_MAX_HELD];
 	void		*t_qnodes;	/* back end queue nodes (mcs/clh); owner only */
 	void		*t_engine;	/* the stress engine's worker; opaque here */
+	/* --lockstat of page locks (core/page_lockstat.c); owner only. */
+	void		*t_pagels;	/* this thread's record, valid in boot t_pagels_gen */
+	uint64_t	t_pagels_gen;	/* the boot that made t_pagels (0: none) */
 } kthread_t;
 
 /*

@@ -12,8 +12,10 @@
 #include <stdio.h>
 
 #include "../core/page.h"
+#include "../core/page_lockstat.h"
 #include "../core/sys.h"
 #include "../locks/atomic.h"
+#include "../locks/locktable.h"
 #include "../stress/report.h"
 
 #define OFF(f)	offsetof(struct vt_machine_opts, f)
@@ -82,6 +84,14 @@ machine_stats(const struct vt_config *c, struct vt_report *r)
 	}
 }
 
+/* The page locks' class (only with --lockstat).  World stopped. */
+static void
+machine_lock_members(const struct vt_lock_class *cls, struct vt_lock_stats *s)
+{
+	if (cls != NULL && cls == vt_page_lock_class)
+		vt_page_lockstat_sum(s);
+}
+
 static const char *const machine_counter_names[] = {
 	"kmem caches: outstanding, allocs, frees, fails per cache",
 	NULL
@@ -99,4 +109,5 @@ const struct vt_subsys_ops vt_subsys_machine = {
 	.fini = vt_machine_fini,
 	.stats = machine_stats,
 	.counter_names = machine_counter_names,
+	.lock_members = machine_lock_members,
 };

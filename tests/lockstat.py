@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""lockstat.py VMTORTURE - TAP: --lockstat tables of map-unmap (free mode)
-and htable-steal (free and controlled mode) are present and non-trivial:
+"""lockstat.py VMTORTURE - TAP: --lockstat tables of map-unmap (free mode),
+htable-steal (free and controlled mode) and the page locks of pageunload
+are present and non-trivial:
 every acquisition has a hold time, every contended one a wait time and a
 named call site, tables have hottest buckets and a skew, and a controlled
 run's tables are the same twice and leave the schedule unchanged.
@@ -92,7 +93,7 @@ def check_tables(j, text, unit, tables):
 
 
 def main():
-    print("1..10")
+    print("1..11")
     # Free mode: map-unmap, 4 workers contend on the hashed locks.
     p, j = run(["map-unmap", "--duration", "1", "--lockstat", "--lockstat-hold-every", "1"], "mu")
     errs = ["exit %d: %s" % (p.returncode, p.stderr)] if p.returncode else []
@@ -114,6 +115,23 @@ def main():
             errs.append("hat_list_lock not acquired by htable-steal")
     ok(not errs and j is not None, "htable-steal --lockstat --lockstat-top 3", "; ".join(errs))
 
+    # Page locks (a CAS word, per-thread records): the page daemon and the
+    # mappers contend on the library pages.
+    p, j = run(["pageunload", "--duration", "1", "--lockstat", "--lockstat-hold-every", "1"], "pu")
+    errs = ["exit %d: %s" % (p.returncode, p.stderr)] if p.returncode else []
+    if j is not None:
+        errs += check_tables(j, p.stdout, "ns", ["mlist_lock"])
+        pl = j["locks"].get("page_lock")
+        if pl is None or pl["acquisitions"] == 0:
+            errs.append("page_lock: not acquired")
+        elif pl["contended"] == 0 or not pl["lockstat"]["sites"]:
+            errs.append("page_lock: no contention or no sites: %s" % pl)
+        elif pl["lockstat"]["hold"]["count"] == 0:
+            errs.append("page_lock: no hold time")
+        if not re.search(r"^  page_lock +[0-9]+ +[0-9]+ ", p.stdout, re.M):
+            errs.append("no page_lock row in the lockstat table")
+    ok(not errs and j is not None, "pageunload --lockstat: page_lock counted, waits, holds and sites", "; ".join(errs))
+
     # Controlled mode: times in steps, a function of the seeds.
     ctl = ["htable-steal", "--sched", "random", "--ops", "60"]
     p1, j1 = run(ctl + ["--lockstat"], "c1")
@@ -130,6 +148,7 @@ def main():
     ok(j1 is not None and j0 is not None and
        j1["schedule"]["trace_hash"] == j0["schedule"]["trace_hash"] and
        all("lockstat" not in v for v in j0["locks"].values()) and
+       "page_lock" not in j0["locks"] and
        "lockstat (" not in p0.stdout,
        "--lockstat leaves the schedule alone; off, no tables")
 
