@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,6 +124,17 @@ dump_waits(const struct vt_worker *w)
 }
 
 /*
+ * The thread reporting a failure, and where its report resumes when reading
+ * the workers' state faults (a wait or a held lock in memory a bug freed:
+ * the mutant amap-swapoff-no-flag frees an amap whose lock a worker still
+ * waits on).  fail_thread: written once by the reporter, before any fault;
+ * fail_jmp and fail_jmp_armed: the reporter only.
+ */
+static uintptr_t fail_thread;
+static sigjmp_buf fail_jmp;
+static volatile sig_atomic_t fail_jmp_armed;
+
+/*
  * Report a failure and exit.  Runs on whichever thread failed (a panicking
  * worker, or main for audits and the watchdog) while other workers may
  * still run: it takes no lock a worker could hold, reads cross-thread
@@ -137,10 +149,22 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 	double t;
 
 	if (__atomic_exchange_n(&R.failing, 1, __ATOMIC_SEQ_CST) != 0) {
+		if (__atomic_load_n(&fail_thread, __ATOMIC_RELAXED) ==
+		    (uintptr_t)pthread_self()) {
+			/* Our own report faulted (the crash handler). */
+			if (fail_jmp_armed)
+				siglongjmp(fail_jmp, 1);
+			vt_engine_say("vmtorture: the report of the failure "
+			    "above faulted (%s); exiting with its code\n", check);
+			_exit(R.rep.exit_code);
+		}
 		/* Another thread is reporting; it will end the process. */
 		for (;;)
 			pause();
 	}
+	__atomic_store_n(&fail_thread, (uintptr_t)pthread_self(),
+	    __ATOMIC_RELAXED);
+	r->exit_code = code;
 	t = vt_engine_now();
 	if (isatty(STDERR_FILENO))
 		vt_engine_say("\r\033[K");	/* the live status line */
@@ -152,10 +176,24 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 		    "same command line)\n", vt_sched_step());
 		vt_trace_fail(R.trace, check, vt_sched_step(), vt_sched_hash());
 	}
+	/*
+	 * What the workers wait on and hold is read from their memory, which
+	 * the bug under test may have freed: a fault here cuts the list short
+	 * (the crash handlers are one-shot, so they are installed again) and
+	 * the report goes on.
+	 */
 	if (waits && R.nworkers > 0) {
 		vt_engine_say("workers:\n");
-		for (uint32_t i = 0; i < R.nworkers; i++)
-			dump_waits(R.workers[i]);
+		if (sigsetjmp(fail_jmp, 1) == 0) {
+			fail_jmp_armed = 1;
+			for (uint32_t i = 0; i < R.nworkers; i++)
+				dump_waits(R.workers[i]);
+		} else {
+			vt_engine_say("  (cut short: reading a worker's locks "
+			    "faulted; a lock it names is in freed memory)\n");
+			vt_engine_install_crash_handlers();
+		}
+		fail_jmp_armed = 0;
 	}
 	if (R.nworkers > 0) {
 		vt_engine_say("flight recorders (oldest first):\n");
