@@ -702,11 +702,8 @@ page_lock(page_t *pp, se_t se)
 	kthread_t *t;
 	uint64_t t_try;
 
-	if (try_page(pp, se)) {
-		if (__builtin_expect(vt_page_lock_class != NULL, 0))
-			vt_page_lockstat_acquired(pp, false, 0, NULL);
+	if (page_trylock(pp, se))
 		return;
-	}
 	t_try = vt_page_lock_class != NULL ? vt_lockstat_now() : 0;
 	t = curthread;
 	VT_RACY_STORE(t->t_wait, (const void *)pp);

@@ -164,7 +164,7 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 	}
 	__atomic_store_n(&fail_thread, (uintptr_t)pthread_self(),
 	    __ATOMIC_RELAXED);
-	r->exit_code = code;
+	r->exit_code = code;	/* also what a fault later in the report exits with */
 	t = vt_engine_now();
 	if (isatty(STDERR_FILENO))
 		vt_engine_say("\r\033[K");	/* the live status line */
@@ -208,7 +208,6 @@ vt_engine_fail(const char *check, const char *msg, int code, bool waits,
 		r->seconds = t - R.t_start -
 		    (double)VT_PEEK(R.t_audit_ns) * 1e-9;
 	r->failed = true;
-	r->exit_code = code;
 	if (R.cfg.sched != VT_SCHED_FREE) {
 		r->controlled = true;
 		r->fail_step = vt_sched_step();
